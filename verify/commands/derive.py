@@ -1,0 +1,66 @@
+"""``radiuscnn derive``: what the architecture forces, derived by the theory engine."""
+
+from __future__ import annotations
+
+from verify.commands._output import console, print_json
+
+
+def register(sub) -> None:
+    from verify.cli import add_config_flags
+
+    p = sub.add_parser(
+        "derive",
+        help="derive runs, counts, constraints and the amplitude-invariance results",
+        description="Derive (SymPy, exact) the run decomposition (R1), the fixed-amplitude "
+        "constraints (F1, F2), the background counter (A1) and minimal widths (A4) for a "
+        "configuration; in 2D the D1 error floor and ring law.",
+    )
+    add_config_flags(p)
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="machine-readable JSON on stdout")
+    fmt.add_argument("--latex", action="store_true", help="LaTeX strings of the derived equations")
+    p.set_defaults(run=run)
+
+
+def derivation_json(cfg) -> dict:
+    """Everything ``derive --json`` prints for ``cfg``."""
+    if cfg.dim == 2:
+        from theory.disk import d1_json
+
+        return {"config": cfg.to_json(), **d1_json(cfg)}
+    from theory.counter import background_counter
+    from theory.derive import derive
+    from theory.width import min_channels
+
+    data = derive(cfg).to_json()
+    data["background_counter"] = background_counter(cfg).to_json()
+    data["min_channels"] = min_channels(cfg)
+    return data
+
+
+def run(args) -> int:
+    from verify.cli import config_from_args
+
+    cfg = config_from_args(args)
+    if args.json:
+        print_json(derivation_json(cfg))
+        return 0
+    out = console()
+    if cfg.dim == 2:
+        from theory.disk import d1_json
+
+        for key, value in d1_json(cfg).items():
+            out.print(f"[bold]{key}[/bold]: {value}")
+        return 0
+    from theory.derive import derive
+
+    derivation = derive(cfg)
+    if args.latex:
+        for name, tex in derivation.latex().items():
+            out.print(f"% {name}\n{tex}\n", markup=False)
+        return 0
+    out.print(derivation.pretty(), markup=False)
+    data = derivation_json(cfg)
+    out.print(f"background counter (A1): {data['background_counter']}", markup=False)
+    out.print(f"minimal widths (A4): {data['min_channels']}", markup=False)
+    return 0
