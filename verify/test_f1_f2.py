@@ -77,8 +77,8 @@ def test_F2_derive_equals_brute_force_edge_cases(k, padding):
     try:
         cfg = Config(size=9, kernel=k, padding=padding, radii=tuple(range(5)))
     except ConfigError:
-        assert padding == "valid" and k > 9
-        pytest.skip("valid padding needs k <= N (ConfigError)")
+        assert padding == "valid" and k > 9  # refused, as F2 requires
+        return
     d = derive(cfg)
     assert check_n_runs(cfg, d.n_runs)
     assert check_rank(cfg, d.constraint_rank)
