@@ -181,6 +181,19 @@ def deterministic() -> Iterator[None]:
         torch.use_deterministic_algorithms(enabled, warn_only=warn_only)
 
 
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Run torch on one thread, restoring the previous count. The tensors here are tiny, so
+    threads only add synchronisation (several times slower on two shared cores), and results
+    then do not depend on the machine's core count."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def make_optimizer(tcfg: TrainConfig, parameters) -> torch.optim.Optimizer:
     """``torch.optim.Adam(lr)`` or plain GD ``torch.optim.SGD(lr, momentum=0)``."""
     if tcfg.optimizer == "adam":

@@ -35,7 +35,6 @@ import platform
 import statistics
 import time
 import traceback
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -136,17 +135,6 @@ class _Stages:
             self.train_task = None
 
 
-@contextmanager
-def one_thread():
-    """Run torch single-threaded: the tensors are tiny, so threads only add synchronisation
-    (several times slower on two cores), and results do not depend on the core count."""
-    torch = _torch()
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _module(name: str):
@@ -1070,6 +1058,8 @@ def build_report(cfg, tcfg, out_dir, tex_only: bool = False, progress=None, engi
     start = time.perf_counter()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    from numeric.ensemble import one_thread
+
     with one_thread():
         results, ctx = collect(cfg, tcfg, progress, cfg2)
     ctx.stages.stage("figures")

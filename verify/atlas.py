@@ -20,14 +20,13 @@ import fcntl
 import hashlib
 import json
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import torch
 
-from numeric.ensemble import TrainConfig
+from numeric.ensemble import TrainConfig, one_thread
 from theory.config import Config, default_config
 from verify.analysis import NetworkAnalysis, Tolerances, analyse_ensemble, success_summary
 
@@ -54,16 +53,6 @@ def cache_key(cfg: Config, tcfg: TrainConfig) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:24]
 
 
-@contextmanager
-def one_thread() -> Iterator[None]:
-    """Train single-threaded (tiny tensors: threads only add overhead; and the cached weights
-    then do not depend on the machine's core count)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 @dataclass(frozen=True, eq=False)

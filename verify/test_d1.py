@@ -13,6 +13,7 @@ from fractions import Fraction
 import pytest
 import torch
 
+from numeric import ensemble
 from theory.config import Config, default_config
 from theory.disk import (
     always_background,
@@ -47,10 +48,8 @@ CONFIGS = [
 @pytest.fixture(scope="module")
 def one_thread():
     """Training here is tiny; one torch thread avoids oversubscription on 2 shared cores."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+    with ensemble.one_thread():
+        yield
 
 
 @pytest.mark.fast

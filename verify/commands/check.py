@@ -68,23 +68,15 @@ def roles_text(summary: dict) -> str:
     return " / ".join(f"{summary[k]} {k}" for k in ("determined", "inequality", "free"))
 
 
+SUMMARY_KEYS = ("index", "loss", "solved", "family", "channels", "verdict", "proof", "max_residual",
+                "equations_hold", "generic", "roles", "plateau")
+
+
 def network_row(a) -> dict:
-    """The per-network JSON record of ``check --json``."""
-    return {
-        "index": a.index,
-        "loss": a.loss,
-        "solved": a.solved,
-        "family": a.family,
-        "channels": list(a.channels),
-        "verdict": a.verdict_text,
-        "proof": a.verdict.to_json(),
-        "max_residual": a.max_residual,
-        "equations_hold": a.equations_hold,
-        "generic": a.generic,
-        "crossings": len(a.crossings),
-        "roles": a.roles_summary,
-        "plateau": None if a.plateau is None else a.plateau.to_json(),
-    }
+    """The per-network JSON record of ``check --json``: the analysis without its per-weight,
+    per-term and per-equation detail (``--network E --json`` prints all of it)."""
+    data = a.to_json()
+    return {**{key: data[key] for key in SUMMARY_KEYS}, "crossings": len(a.crossings)}
 
 
 def summary_table(cfg, tcfg, analyses):
