@@ -50,7 +50,7 @@ def filters(derived: dict | None, learned: dict | None, path: Path) -> Path | No
         panels.append(("derived: " + derived.get("label", "construction"), derived["offsets"], derived["w"], derived["b"], None))
     for m in (learned or {}).get("members", [])[:3]:
         tag = "success" if m.get("success") else "no success"
-        panels.append((f"trained #{m['id']} ({tag}, loss {m['loss']:.2g})", learned["offsets"], m["w"], m["b"], m))
+        panels.append((f"trained #{m['id']}\n({tag}, loss {m['loss']:.2g})", learned["offsets"], m["w"], m["b"], m))
     if not panels:
         return None
     fig, axes = plt.subplots(1, len(panels), figsize=(min(7.0, 1.8 * len(panels) + 0.4), 2.2), sharey=False,
