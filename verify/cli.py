@@ -38,16 +38,26 @@ def add_config_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--amplitude", help="fixed amplitude A or interval LO:HI (default 0.5:1.5)")
 
 
-def add_train_flags(p: argparse.ArgumentParser) -> None:
+def add_train_flags(p: argparse.ArgumentParser, seeds: int | None = None) -> None:
+    """The trainer flags; defaults are :class:`numeric.ensemble.TrainConfig`'s own."""
+    from dataclasses import fields
+
+    from numeric.ensemble import TrainConfig
+
+    default = {f.name: f.default for f in fields(TrainConfig)}
+    seeds = default["seeds"] if seeds is None else seeds
     g = p.add_argument_group("training")
-    g.add_argument("--seeds", type=int, default=64, help="networks trained at once, E >= 1 (default 64)")
-    g.add_argument("--steps", type=int, default=None, help="optimiser steps >= 0 (default: trainer's)")
-    g.add_argument("--lr", type=float, default=None, help="learning rate > 0 (default: trainer's)")
-    g.add_argument("--optimizer", choices=("adam", "gd"), default="adam", help="adam or plain gd")
-    g.add_argument("--seed", type=int, default=0, help="base seed; member e uses seed+e (default 0)")
-    g.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    g.add_argument("--seeds", type=int, default=seeds, help=f"networks trained at once, E >= 1 (default {seeds})")
+    g.add_argument("--steps", type=int, default=None, help=f"optimiser steps >= 0 (default {default['steps']})")
+    g.add_argument("--lr", type=float, default=None, help=f"learning rate > 0 (default {default['lr']})")
+    g.add_argument("--optimizer", choices=("adam", "gd"), default=default["optimizer"],
+                   help="adam, or gd = plain gradient descent (default adam)")
+    g.add_argument("--seed", type=int, default=default["seed"], help="base seed; member e uses seed+e (default 0)")
+    g.add_argument("--dtype", choices=("float32", "float64"), default=default["dtype"],
+                   help=f"(default {default['dtype']})")
     g.add_argument("--amplitudes", type=int, default=None,
-                   help="training amplitudes: an evenly spaced grid of this many points over the interval")
+                   help="training amplitudes: an evenly spaced grid of this many points over the "
+                   f"interval, endpoints included (default {default['amplitudes']})")
 
 
 def config_from_args(args: argparse.Namespace) -> Config:

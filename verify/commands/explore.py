@@ -69,11 +69,8 @@ def register_kernel(explorations) -> None:
     g.add_argument("--csv", type=Path, default=None, help="also write the rows to this CSV file")
     g.add_argument("--plot", type=Path, default=None,
                    help="also plot rank, r_max and success rate against k (.pdf or .png)")
-    add_train_flags(p)
-    p.set_defaults(seeds=EXPLORE_SEEDS, run=run)
-    for action in p._actions:  # the shared help says 64; exploration trains fewer by default
-        if action.dest == "seeds":
-            action.help = f"networks trained per row, E >= 1 (default {EXPLORE_SEEDS} for explore)"
+    add_train_flags(p, seeds=EXPLORE_SEEDS)  # exploration trains fewer networks per row
+    p.set_defaults(run=run)
 
 
 def argparse_bool():
