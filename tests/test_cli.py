@@ -97,3 +97,27 @@ def test_help_lists_every_command(capsys):
     text = capsys.readouterr().out
     for command in ("derive", "train", "check", "explore", "report"):
         assert command in text
+
+
+def test_check_refuses_a_truncated_checkpoint_in_one_line(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--size", "9", "--kernel", "3", "--radii", "0:3", "--seeds", "2",
+                 "--steps", "3", "--out", str(out), "--json"]) == 0
+    capsys.readouterr()
+    tensors = out / "params.safetensors"
+    tensors.write_bytes(tensors.read_bytes()[:50])
+    code = run_cli(["check", str(out)])
+    err = capsys.readouterr().err
+    assert code != 0
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert "params.safetensors" in err
+
+
+def test_json_output_survives_a_closed_pipe():
+    """`radiuscnn derive --json | head -1` must not print a BrokenPipeError traceback."""
+    proc = subprocess.run(
+        f"{sys.executable} -m verify.cli derive --size 9 --kernel 3 --radii 0:3 --json | head -1",
+        shell=True, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.stdout.strip() == "{"
+    assert "Traceback" not in proc.stderr

@@ -8,6 +8,7 @@ errors and :class:`~theory.config.ConfigError` become one line on stderr and exi
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from theory.config import ACTIVATIONS, HEADS, PADDINGS, Config, ConfigError, default_config
@@ -113,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("radiuscnn: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader closed the pipe (e.g. `| head`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
