@@ -43,6 +43,8 @@ from theory.activations import PiecewiseLinear
 from theory.config import Config
 from theory.network import Params
 from theory.runs import Run, run_counts, run_sum, runs_in_data
+from theory.symbolic import NetworkSymbols
+from theory.symbolic import network_symbols as symbolic_symbols
 
 TermKey = tuple[int, Run]  # (channel c, run J)
 
@@ -149,28 +151,9 @@ def radius_kinks(cfg: Config, params: Params, act: PiecewiseLinear, r: int) -> t
 # --------------------------------------------------------------------------------------------
 # The slope and value equations, symbolically
 # --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class NetworkSymbols:
-    """SymPy symbols for a GAP network: ``w[c][j]`` is tap ``t = j - h_l`` of channel ``c``."""
-
-    w: tuple[tuple[sp.Symbol, ...], ...]
-    b: tuple[sp.Symbol, ...]
-    v: tuple[sp.Symbol, ...]
-    beta: sp.Symbol
-
-
 def network_symbols(cfg: Config, channels: int = 1) -> NetworkSymbols:
     """Real symbols ``w_{c,t}``, ``b_c``, ``v_c``, ``beta`` (channel index omitted when C = 1)."""
-
-    def tag(c):
-        return "" if channels == 1 else f"{c},"
-
-    w = tuple(
-        tuple(sp.Symbol(f"w_{{{tag(c)}{t}}}", real=True) for t in cfg.offsets) for c in range(channels)
-    )
-    b = tuple(sp.Symbol(f"b_{c}" if channels > 1 else "b", real=True) for c in range(channels))
-    v = tuple(sp.Symbol(f"v_{c}" if channels > 1 else "v", real=True) for c in range(channels))
-    return NetworkSymbols(w, b, v, sp.Symbol("beta", real=True))
+    return symbolic_symbols(cfg, channels, compact=channels == 1)
 
 
 def symbolic_run_sum(sym: NetworkSymbols, cfg: Config, c: int, run: Run) -> sp.Expr:

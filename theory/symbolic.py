@@ -44,13 +44,22 @@ class NetworkSymbols:
 
 
 @lru_cache(maxsize=256)
-def network_symbols(cfg: Config) -> NetworkSymbols:
-    """The symbols of ``cfg``'s network (channel index always written: ``w_{0,-1}``, ``b_0``)."""
-    C = cfg.channels
+def network_symbols(cfg: Config, channels: int | None = None, compact: bool = False) -> NetworkSymbols:
+    """The symbols of a network of ``cfg`` with ``channels`` channels (default ``cfg.channels``).
+
+    The channel index is always written (``w_{0,-1}``, ``b_0``) unless ``compact`` is set, which
+    drops it (``w_{-1}``, ``b``) for the one-channel derivations of A2 and A4."""
+    C = cfg.channels if channels is None else channels
+
+    def name(stem: str, c: int, rest: str = "") -> str:
+        if compact:
+            return f"{stem}_{{{rest}}}" if rest else stem
+        return f"{stem}_{{{c},{rest}}}" if rest else f"{stem}_{c}"
+
     return NetworkSymbols(
-        w=tuple(tuple(sp.Symbol(f"w_{{{c},{t}}}", real=True) for t in cfg.offsets) for c in range(C)),
-        b=tuple(sp.Symbol(f"b_{c}", real=True) for c in range(C)),
-        v=tuple(sp.Symbol(f"v_{c}", real=True) for c in range(C)),
+        w=tuple(tuple(sp.Symbol(name("w", c, str(t)), real=True) for t in cfg.offsets) for c in range(C)),
+        b=tuple(sp.Symbol(name("b", c), real=True) for c in range(C)),
+        v=tuple(sp.Symbol(name("v", c), real=True) for c in range(C)),
         V=tuple(tuple(sp.Symbol(f"V_{{{c},{i}}}", real=True) for i in cfg.positions) for c in range(C)),
         beta=sp.Symbol("beta", real=True),
         a=sp.Symbol("a", positive=True),
