@@ -7,14 +7,16 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
+# the machine's CPU build of torch 2.13.0 lies in /opt/wheels; without it pip would fetch a CUDA build
+PIP_FIND = $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 TEX_PACKAGES = texlive-latex-base texlive-latex-recommended texlive-fonts-recommended latexmk poppler-utils
 
 .PHONY: install tex report test fast bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q $(PIP_FIND) torch==2.13.0
+	$(BIN)/python -m pip install -q $(PIP_FIND) -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
