@@ -9,7 +9,8 @@ single-threaded (tiny tensors: threads only add overhead):
    strings in the results; the exact proofs' verdicts (``theory.proof``);
 2. **train** the ensemble (``numeric.ensemble``) and **check** it: R1 (the exact rational run
    decomposition against the float64 PyTorch forward pass on every sample), T1 (every network
-   read by ``verify.analysis``), I1 (``verify.invariants`` on small float64 budgets);
+   read by ``verify.analysis``), the T1 **success atlas** (``verify.atlas`` on its default
+   (k, C, sigma) grid, cached training), I1 (``verify.invariants`` on small float64 budgets);
 3. **explore** kernel sizes (``theory.explore`` per k; training per k with
    ``verify.explore_train``) and **2D** (D1: ``theory.disk`` exactly, ``verify.trained_2d`` on
    trained networks).
@@ -102,7 +103,7 @@ class _Stages:
         self.task = None
         self.train_task = None
         if progress is not None:
-            self.task = progress.add_task("report", total=9)
+            self.task = progress.add_task("report", total=10)
 
     def stage(self, text: str) -> None:
         if self.progress is not None:
@@ -215,6 +216,7 @@ class Context:
         self.sections: dict[str, dict] = {}
         self.timing: dict[str, float] = {}
         self.cfg2 = None  # the 2D configuration of the D1 section
+        self.atlas_grid = None  # (base, tcfg, axes) of the success atlas; None: verify.atlas.default_grid()
 
     def collect(self, name: str, fn: Callable[["Context"], dict | None], applies: bool = True,
                 why_not: str = "") -> None:
@@ -796,6 +798,48 @@ def collect_explore(ctx: Context) -> dict:
     return out
 
 
+ATLAS_PLATEAU_KINDS = ("mass", "constant", "amplitude")  # verify.atlas.plateau_kind: a true plateau
+
+
+def collect_atlas(ctx: Context) -> dict:
+    """T1 success atlas (``verify.atlas``): success rate over seeds per (k, C, sigma) on
+    ``verify.atlas.default_grid()`` (or ``ctx.atlas_grid``: ``(base, tcfg, axes)`` in the same
+    form), with the median plateau loss of each cell's failures and per-activation totals."""
+    atlas_mod = _need("verify.atlas")
+    base, tcfg, axes = ctx.atlas_grid if ctx.atlas_grid is not None else atlas_mod.default_grid()
+    total = len(axes["kernels"]) * len(axes["channels"]) * len(axes["activations"])
+    done = [0]
+
+    def progress(cell) -> None:
+        done[0] += 1
+        ctx.stages.stage(f"success atlas (T1): {done[0]}/{total} cells ({cell.activation} k={cell.kernel} "
+                         f"C={cell.channels}: {cell.solved}/{cell.seeds})")
+
+    atlas = atlas_mod.success_atlas(base, tcfg, axes["kernels"], axes["channels"], axes["activations"],
+                                    progress=progress)
+    out = atlas.to_json()
+    out["grid_default"] = ctx.atlas_grid is None
+    out["axes"] = {name: list(values) for name, values in axes.items()}
+    by_activation: dict[str, dict] = {}
+    for cell in out["cells"]:
+        losses = [x for x in cell["failure_losses"] if isinstance(x, (int, float)) and math.isfinite(x)]
+        cell["failures"] = cell["seeds"] - cell["solved"]
+        cell["failure_median"] = statistics.median(losses) if losses else None
+        plateaus = sum(n for kind, n in cell["plateau_kinds"].items() if kind in ATLAS_PLATEAU_KINDS)
+        cell["plateau_failures"] = plateaus
+        agg = by_activation.setdefault(cell["activation"], {"solved": 0, "seeds": 0, "failures": 0,
+                                                            "plateau_failures": 0})
+        agg["solved"] += cell["solved"]
+        agg["seeds"] += cell["seeds"]
+        agg["failures"] += cell["failures"]
+        agg["plateau_failures"] += plateaus
+    for agg in by_activation.values():
+        agg["success_rate"] = agg["solved"] / agg["seeds"] if agg["seeds"] else None
+    out["by_activation"] = by_activation
+    out["seconds"] = sum(c["seconds"] for c in out["cells"])
+    return out
+
+
 D1_MEMBERS = 8  # D1 trained comparison: members and steps (capped by the training flags)
 D1_STEPS = 300
 
@@ -988,14 +1032,16 @@ def claim_status(results: dict, sections: dict) -> dict:
 
 
 # ---------------------------------------------------------------------------------- the build
-def collect(cfg, tcfg, progress=None, cfg2=None) -> tuple[dict, Context]:
+def collect(cfg, tcfg, progress=None, cfg2=None, atlas_grid=None) -> tuple[dict, Context]:
     """Run every collector; returns the results (plain JSON) and the context. ``cfg2`` is the
     2D configuration of the D1 section (default: THEORY.md section 9 with ``cfg``'s amplitude
-    interval; ``cfg`` itself when it is 2D)."""
+    interval; ``cfg`` itself when it is 2D). ``atlas_grid``: ``(base, tcfg, axes)`` of the T1
+    success atlas (default: ``verify.atlas.default_grid()``)."""
     from theory.config import default_config
 
     stages = _Stages(progress)
     ctx = Context(cfg, tcfg, stages)
+    ctx.atlas_grid = atlas_grid
     ctx.cfg2 = cfg if cfg.dim == 2 else (cfg2 or default_config(2).with_(amplitude=cfg.amplitude))
     one_d = cfg.dim == 1
     why = "1D claim; the configuration is 2D (run with --dim 1)"
@@ -1020,6 +1066,9 @@ def collect(cfg, tcfg, progress=None, cfg2=None) -> tuple[dict, Context]:
     ctx.collect("r1_check", collect_r1_check, one_d, why)
     ctx.collect("networks", collect_networks, one_d, why)
     stages.done()
+    stages.stage("success atlas (T1)")
+    ctx.collect("atlas", collect_atlas, one_d, why)
+    stages.done()
     stages.stage("training invariants (I1)")
     ctx.collect("invariants", collect_invariants, one_d, why)
     stages.done()
@@ -1043,12 +1092,14 @@ def collect(cfg, tcfg, progress=None, cfg2=None) -> tuple[dict, Context]:
 
 
 def build_report(cfg, tcfg, out_dir, tex_only: bool = False, progress=None, engine: str | None = "auto",
-                 cfg2=None) -> ReportResult:
+                 cfg2=None, atlas_grid=None) -> ReportResult:
     """Collect results, write ``results.json``, generate ``derivation.tex`` from it, draw the
     figures and compile ``derivation.pdf`` (unless ``tex_only``).
 
     ``engine``: ``"auto"`` finds latexmk/pdflatex on PATH; ``None`` forces "no engine".
     ``cfg2``: the 2D configuration of the D1 section (see :func:`collect`).
+    ``atlas_grid``: ``(base, tcfg, axes)`` of the T1 success atlas, as returned by
+    ``verify.atlas.default_grid()`` (the default); small reports pass a tiny grid.
     Raises :class:`reports.latex.TeXCompileError` when compiling fails. When no engine exists
     (and not ``tex_only``) the result's ``missing_engine`` holds the one-line message and
     ``pdf`` is ``None``; the caller decides the exit code.
@@ -1061,7 +1112,7 @@ def build_report(cfg, tcfg, out_dir, tex_only: bool = False, progress=None, engi
     from numeric.ensemble import one_thread
 
     with one_thread():
-        results, ctx = collect(cfg, tcfg, progress, cfg2)
+        results, ctx = collect(cfg, tcfg, progress, cfg2, atlas_grid)
     ctx.stages.stage("figures")
     figures = make_figures(ctx, results, out_dir)
     results["figures"] = figures

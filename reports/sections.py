@@ -552,6 +552,7 @@ def training_section(data: dict, cite: L.Citations, figures: dict) -> TeX:
     if "success" in figures:
         atlas += L.figure(figures["success"], "Final training loss of every network (success threshold dashed) and the "
                           "success rate.", "fig:success", width=r"0.85\linewidth")
+    atlas += _atlas(data, cite)
     body += L.section("Success atlas", atlas, level="subsection")
     body += L.section("Regimes, equations, families and weight roles", _t1(data, cite, figures), level="subsection")
     figs = TeX("")
@@ -570,6 +571,76 @@ def training_section(data: dict, cite: L.Citations, figures: dict) -> TeX:
         body += L.section("Filters and responses", figs, level="subsection")
     body += L.section("Training invariants (I1)", _i1(data, cite), level="subsection")
     return L.section(title, body, label="sec:training")
+
+
+def _atlas(data: dict, cite: L.Citations) -> TeX:
+    """The T1 success atlas table (verify.atlas) and what its numbers show."""
+    if not _ok(data, "atlas"):
+        return placeholder(data, "atlas", "T1 success atlas")
+    at = data["atlas"]
+    axes = at["axes"]
+    base, tc = at["base"], at["train"]
+
+    def values(name):
+        return TeX(r"\{" + ", ".join(cite(f"atlas.axes.{name}.{i}") for i in range(len(axes[name]))) + r"\}")
+
+    out = P(
+        "Success atlas (", L.texttt("verify.atlas"), ", ", "its default grid" if at.get("grid_default") else "a reduced grid",
+        "): ", TeX("$N = $ "), cite("atlas.base.size"), ", radii ", _range_text(cite, "atlas.base.radii"),
+        ", amplitudes ", TeX("$A = [$"), cite("atlas.base.amplitude.0"), ", ", cite("atlas.base.amplitude.1"), TeX("$]$"),
+        ", ", base["padding"], " padding, ", base["head"].upper(), " head; for every ", TeX("$k \\in$ "), values("kernels"),
+        ", ", TeX("$C \\in$ "), values("channels"), " and activation ", TeX(r"$\sigma$"), " in {",
+        ", ".join(axes["activations"]), "}, ", cite("atlas.train.seeds"), " seeds are trained for ",
+        cite("atlas.train.steps"), " ", tc["optimizer"], " steps with learning rate ", cite("atlas.train.lr"),
+        " (cached training), and a seed counts as solved when its grid MSE is at most ", cite("atlas.tolerances.loss"),
+        ". The failure median is the median final MSE of the unsolved seeds (for a plateau network, its plateau loss).",
+    )
+    rows = []
+    for i, cell in enumerate(at["cells"]):
+        b = f"atlas.cells.{i}"
+        fams = TeX(", ".join(escape(name) + " " + cite(f"{b}.families.{name}") for name in cell["families"]))
+        rows.append([TeX(escape(cell["activation"])), cite(f"{b}.kernel"), cite(f"{b}.channels"),
+                     cite.rate(f"{b}.solved", f"{b}.seeds"), fams,
+                     cite(f"{b}.failure_median", "float", 3) if cell.get("failure_median") is not None else None])
+    out += L.table([TeX(r"$\sigma$"), TeX("$k$"), TeX("$C$"), "solved/seeds", "families", "failure median MSE"], rows,
+                   align="lrrrp{0.38\\linewidth}r", size=r"\footnotesize",
+                   caption="T1 success atlas: success over seeds per kernel size, width and activation (verify.atlas).",
+                   label="tab:atlas")
+    agg = at.get("by_activation") or {}
+    rated = {act: a["success_rate"] for act, a in agg.items() if a.get("success_rate") is not None}
+    if rated:
+        best, worst = max(rated.values()), min(rated.values())
+
+        def rate(act):
+            return cite.rate(f"atlas.by_activation.{act}.solved", f"atlas.by_activation.{act}.seeds")
+
+        def names(level):
+            return TeX(" and ".join(escape(act) + " at " + rate(act) for act in rated if rated[act] == level))
+
+        if worst < best:
+            parts = ["Pooled over ", TeX("$k$"), " and ", TeX("$C$"), ", the highest success rate is ", names(best),
+                     ", the lowest ", names(worst), ". "]
+        else:
+            parts = ["Pooled over ", TeX("$k$"), " and ", TeX("$C$"), ", every activation has the same success rate: ",
+                     names(best), ". "]
+        relu = agg.get("relu")
+        if relu and relu["failures"]:
+            parts += ["ReLU solves ", rate("relu"), "; ", cite("atlas.by_activation.relu.plateau_failures"), " of its ",
+                      cite("atlas.by_activation.relu.failures"), " failures are plateaus (outputs affine in the pulse "
+                      "mass, constant, or amplitude-proportional)"]
+            if 2 * relu["plateau_failures"] > relu["seeds"]:
+                parts.append(", so most ReLU seeds stall at the plateau")
+            parts.append(". ")
+        ht = agg.get("hardtanh")
+        if ht:
+            parts += ["Hardtanh, flat on both sides of its kinks, solves ", rate("hardtanh")]
+            if 2 * ht["solved"] > ht["seeds"]:
+                parts.append(", most of its seeds")
+            if rated.get("hardtanh") == best and worst < best:
+                parts.append(", the best of the grid")
+            parts.append(".")
+        out += P(*parts)
+    return out
 
 
 def _t1(data: dict, cite: L.Citations, figures: dict) -> TeX:

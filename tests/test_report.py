@@ -26,6 +26,8 @@ from theory.config import Config
 SMALL = Config(size=13, kernel=3, channels=2, radii=tuple(range(0, 5)))
 SMALL_2D = Config(dim=2, size=13, kernel=3, channels=2, radii=tuple(range(1, 5)))
 SMALL_TRAIN = TrainConfig(seeds=4, steps=40)
+SMALL_ATLAS = (Config(size=17, kernel=3, channels=1, radii=tuple(range(0, 7))), TrainConfig(seeds=4, steps=200, lr=0.02),
+               {"kernels": (3,), "channels": (1,), "activations": ("relu", "hardtanh")})  # tiny T1 success atlas
 SMALL_FLAGS = ["--size", "13", "--kernel", "3", "--radii", "0:4", "--seeds", "2", "--steps", "5"]
 
 HAVE_TEX = L.find_engine() is not None
@@ -46,7 +48,7 @@ def small_report(tmp_path_factory):
     if not HAVE_TEX:
         pytest.skip("no TeX engine (latexmk/pdflatex) on PATH")
     out = tmp_path_factory.mktemp("report")
-    return build_report(SMALL, SMALL_TRAIN, out, cfg2=SMALL_2D)
+    return build_report(SMALL, SMALL_TRAIN, out, cfg2=SMALL_2D, atlas_grid=SMALL_ATLAS)
 
 
 @pytest.mark.slow
@@ -107,7 +109,8 @@ def fast_pipeline(monkeypatch):
     def unavailable(ctx):
         raise build.Unavailable("stubbed out in this test")
 
-    for name in ("collect_training", "collect_d1", "collect_invariants", "collect_a3", "collect_explore"):
+    for name in ("collect_training", "collect_d1", "collect_invariants", "collect_a3", "collect_explore",
+                 "collect_atlas"):
         monkeypatch.setattr(build, name, unavailable)
 
 
