@@ -647,7 +647,6 @@ def _t1(data: dict, cite: L.Citations, figures: dict) -> TeX:
     if not _ok(data, "networks"):
         return placeholder(data, "networks", "T1 per-network analysis")
     nets = data["networks"]
-    tol = nets["tolerances"]
     out = P(
         "Every trained network (", cite("networks.summary.analysed"), ") is read exactly by verify.analysis: its float "
         "weights are dyadic rationals, so the regime of each (channel, run) term over ", TeX(r"$[a_{\min}, a_{\max}]$"),

@@ -104,10 +104,10 @@ def test_tex_is_generated_from_results_json_alone(small_report):
 @pytest.fixture
 def fast_pipeline(monkeypatch):
     """The CLI path with the slow collectors (training, 2D) stubbed out as unavailable."""
-    from reports import build
+    from reports import build, collect
 
     def unavailable(ctx):
-        raise build.Unavailable("stubbed out in this test")
+        raise collect.Unavailable("stubbed out in this test")
 
     for name in ("collect_training", "collect_d1", "collect_invariants", "collect_a3", "collect_explore",
                  "collect_atlas"):

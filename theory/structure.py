@@ -198,7 +198,7 @@ def derive_structure(cfg: Config) -> StructureDerivation:
                 vb_val = sp.simplify(v_val * b_val)
                 survivor_vb = vb_val
                 cases.append(Case(assumptions, eqs, "survives", "consistent",
-                                  (f"v b = {vb_val}", f"full run killed: a S + b <= 0 on A")))
+                                  (f"v b = {vb_val}", "full run killed: a S + b <= 0 on A")))
     conclusions: tuple[str, ...] = ()
     alive_count = None
     if survivor_vb is not None:

@@ -209,7 +209,7 @@ def one_channel_lower_bound(cfg: Config, name: str) -> LowerBound:
     r = pairs[0]
     E, F = (), full_run(cfg)
     sym = network_symbols(cfg, 1)
-    v, b = sym.v[0], sym.b[0]
+    v = sym.v[0]
     runs = set(run_counts(cfg, r)) | set(run_counts(cfg, r + 1))
 
     def piece_symbols(J):

@@ -136,7 +136,7 @@ def replace_parameters(cfg: Config, p: Params, changes: dict) -> Params:
     if unknown:
         raise KeyError(f"unknown parameters {sorted(unknown)}")
     values.update({k: Fraction(v) for k, v in changes.items()})
-    C, k = p.channels, cfg.kernel
+    C = p.channels
     w = tuple(tuple(values[f"w[{c},{t}]"] for t in cfg.offsets) for c in range(C))
     b = tuple(values[f"b[{c}]"] for c in range(C))
     if cfg.head == "gap":
