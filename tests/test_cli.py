@@ -121,3 +121,11 @@ def test_json_output_survives_a_closed_pipe():
     )
     assert proc.stdout.strip() == "{"
     assert "Traceback" not in proc.stderr
+
+
+def test_derive_with_a_fixed_amplitude_says_why_a4_is_absent(capsys):
+    """A4 is about amplitude intervals: with one amplitude min_channels is null, with a reason."""
+    assert main(["derive", "--size", "9", "--kernel", "3", "--radii", "0:3", "--amplitude", "1", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["min_channels"] is None and "interval" in data["min_channels_reason"]
+    assert data["background_counter"]["r_max"] >= 0

@@ -119,7 +119,7 @@ class Derivation:
             f"{'consistent' if self.consistent else 'INCONSISTENT'}",
             "Identifiable combinations (row space basis):",
         ]
-        out += ["  " + sp.pretty(x, use_unicode=True).replace("\n", "\n  ") for x in self.identifiable]
+        out += ["  " + sp.pretty(x, use_unicode=True, wrap_line=False).replace("\n", "\n  ") for x in self.identifiable]
         out.append("Gauge (invisible): g_J -> g_J + c for every J, beta -> beta - c")
         region, eqs = self.bulk_region, self.bulk_equations
         out.append("")
@@ -135,7 +135,7 @@ class Derivation:
             note = "equivalent to the bulk equations" if eqs.implied else "sufficient only (one bulk radius)"
             out.append(f"Bulk equations on r in {list(eqs.radii)} ({note}):")
             for name in ("slope_g", "slope", "intercept_g", "intercept"):
-                text = sp.pretty(getattr(eqs, name), use_unicode=True)
+                text = sp.pretty(getattr(eqs, name), use_unicode=True, wrap_line=False)
                 out.append(f"  {name}:\n    " + text.replace("\n", "\n    "))
         return "\n".join(out)
 

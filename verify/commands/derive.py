@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from verify.commands._output import console, print_json
+from verify.commands._output import print_json
 
 
 def register(sub) -> None:
@@ -34,7 +34,11 @@ def derivation_json(cfg) -> dict:
 
     data = derive(cfg).to_json()
     data["background_counter"] = background_counter(cfg).to_json()
-    data["min_channels"] = min_channels(cfg)
+    if cfg.fixed_amplitude:  # A4 is a statement about an amplitude interval
+        data["min_channels"] = None
+        data["min_channels_reason"] = "A4 concerns an amplitude interval; the amplitude is fixed (see F1)"
+    else:
+        data["min_channels"] = min_channels(cfg)
     return data
 
 
@@ -45,22 +49,22 @@ def run(args) -> int:
     if args.json:
         print_json(derivation_json(cfg))
         return 0
-    out = console()
+    # plain print, not a Rich console: Rich would re-wrap long formulas and LaTeX lines
     if cfg.dim == 2:
         from theory.disk import d1_json
 
         for key, value in d1_json(cfg).items():
-            out.print(f"[bold]{key}[/bold]: {value}")
+            print(f"{key}: {value}")
         return 0
     from theory.derive import derive
 
     derivation = derive(cfg)
     if args.latex:
         for name, tex in derivation.latex().items():
-            out.print(f"% {name}\n{tex}\n", markup=False)
+            print(f"% {name}\n{tex}\n")
         return 0
-    out.print(derivation.pretty(), markup=False)
+    print(derivation.pretty())
     data = derivation_json(cfg)
-    out.print(f"background counter (A1): {data['background_counter']}", markup=False)
-    out.print(f"minimal widths (A4): {data['min_channels']}", markup=False)
+    print(f"background counter (A1): {data['background_counter']}")
+    print(f"minimal widths (A4): {data['min_channels'] if data['min_channels'] is not None else data['min_channels_reason']}")
     return 0
