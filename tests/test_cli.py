@@ -129,3 +129,17 @@ def test_derive_with_a_fixed_amplitude_says_why_a4_is_absent(capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["min_channels"] is None and "interval" in data["min_channels_reason"]
     assert data["background_counter"]["r_max"] >= 0
+
+
+def test_diverged_training_warns_and_writes_strict_json(tmp_path, capsys):
+    out = tmp_path / "nan"
+    code = main(["train", "--size", "9", "--kernel", "3", "--radii", "0:3", "--seeds", "2", "--steps", "100",
+                 "--lr", "1e8", "--optimizer", "gd", "--out", str(out)])
+    assert code == 0
+    assert "diverged" in capsys.readouterr().err
+
+    def no_nan(constant):
+        raise ValueError(f"non-standard JSON constant {constant}")
+
+    metrics = json.loads((out / "metrics.json").read_text(), parse_constant=no_nan)
+    assert metrics["diverged"] == 2 and all(m["loss"] is None for m in metrics["members"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 from verify.commands._output import console, print_json, progress_console
@@ -54,15 +55,22 @@ def train_with_progress(cfg, tcfg, quiet: bool = False, **kwargs):
         return train(cfg, tcfg, progress=progress, **kwargs)
 
 
+def _finite_or_none(x: float) -> float | None:
+    """Strict JSON has no NaN: a diverged member's loss is written as null."""
+    return x if math.isfinite(x) else None
+
+
 def metrics_json(cfg, tcfg, result) -> dict:
     return {
         "config": cfg.to_json(),
         "train": tcfg.to_json(),
         "tolerance": result.tolerance,
         "success_rate": result.success_rate,
+        "diverged": int((~result.loss.isfinite()).sum()),
         "seconds": result.seconds,
         "members": [
-            {"index": e, "seed": seed, "loss": float(result.loss[e]), "success": bool(result.success[e])}
+            {"index": e, "seed": seed, "loss": _finite_or_none(float(result.loss[e])),
+             "success": bool(result.success[e])}
             for e, seed in enumerate(result.member_seeds)
         ],
     }
@@ -82,6 +90,10 @@ def print_summary(cfg, tcfg, result, out_dir) -> None:
     out.print(table)
     out.print(f"success rate: {result.success_rate:.1%} "
               f"({int(result.success.sum())}/{tcfg.seeds}), {result.seconds:.1f} s; saved to {out_dir}")
+    diverged = int((~result.loss.isfinite()).sum())
+    if diverged:
+        progress_console().print(f"warning: {diverged} of {tcfg.seeds} networks diverged (non-finite loss); "
+                                 f"try a smaller --lr (now {tcfg.lr:g}); `radiuscnn check` refuses NaN weights")
 
 
 def run(args) -> int:
