@@ -490,6 +490,17 @@ def i1c_background_differences(cfg: Config, V, V0) -> I1cReport:
 # --------------------------------------------------------------------------------------------
 
 
+def _save(fig, path: str | Path) -> Path:
+    """Lay out, write (vector PDF by suffix) and close a matplotlib figure."""
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
 def plot_radial_profile(cfg: Config, comparison: FcComparison | None, path: str | Path) -> Path:
     """Radial profile ``|mean_{ring} Vt| / Δrho`` against ``d = rho``: trained networks in the
     regime (dots), the derived ring law ``1/|ring|`` (line), ``1/(2 pi d)`` (dashed) and the
@@ -516,11 +527,7 @@ def plot_radial_profile(cfg: Config, comparison: FcComparison | None, path: str 
     ax.set_ylabel(r"$|\bar V|\,\sigma(b)/\Delta\rho$")
     ax.set_title(f"FC ring law, N={cfg.size}, k={cfg.kernel}")
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def plot_error_floor(cfg: Config, path: str | Path, comparison: GapComparison | None = None) -> Path:
@@ -550,11 +557,7 @@ def plot_error_floor(cfg: Config, path: str | Path, comparison: GapComparison | 
     ax.set_ylabel("error")
     ax.set_title(f"GAP background-counter floor, N={cfg.size}, k={cfg.kernel}")
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def d1_trained(cfg: Config, tcfg, out_dir: str | Path | None = None) -> dict:
