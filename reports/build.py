@@ -276,45 +276,33 @@ def collect(cfg, tcfg, progress=None, cfg2=None, atlas_grid=None) -> tuple[dict,
     success atlas (default: ``verify.atlas.default_grid()``)."""
     from theory.config import default_config
 
-    stages = _Stages(progress)
+    one_d = cfg.dim == 1
+    why = "1D claim; the configuration is 2D (run with --dim 1)"
+    # (stage title, [(result name, collector, applies, why not)]); looked up at call time so
+    # tests can replace a collector of this module
+    plan = [
+        ("run decomposition (R1)", [("runs", collect_runs, one_d, why)]),
+        ("constraints (F1, F2)", [("derivation", collect_derivation, one_d, why),
+                                  ("f2", collect_f2, one_d, why)]),
+        ("amplitude invariance (A1-A4)", [("a1", collect_a1, one_d, why), ("a2", collect_a2, one_d, why),
+                                          ("a3", collect_a3, one_d, why), ("a4", collect_a4, one_d, why)]),
+        ("training the ensemble", [("training", collect_training, one_d, "2D training belongs to the D1 section")]),
+        ("checking every trained network (R1, T1)", [("r1_check", collect_r1_check, one_d, why),
+                                                      ("networks", collect_networks, one_d, why)]),
+        ("success atlas (T1)", [("atlas", collect_atlas, one_d, why)]),
+        ("training invariants (I1)", [("invariants", collect_invariants, one_d, why)]),
+        ("kernel-size exploration", [("explore", collect_explore, one_d, why)]),
+        ("two dimensions (D1)", [("d1", collect_d1, True, "")]),
+    ]
+    stages = _Stages(progress, total=len(plan))
     ctx = Context(cfg, tcfg, stages)
     ctx.atlas_grid = atlas_grid
     ctx.cfg2 = cfg if cfg.dim == 2 else (cfg2 or default_config(2).with_(amplitude=cfg.amplitude))
-    one_d = cfg.dim == 1
-    why = "1D claim; the configuration is 2D (run with --dim 1)"
-
-    stages.stage("run decomposition (R1)")
-    ctx.collect("runs", collect_runs, one_d, why)
-    stages.done()
-    stages.stage("constraints (F1, F2)")
-    ctx.collect("derivation", collect_derivation, one_d, why)
-    ctx.collect("f2", collect_f2, one_d, why)
-    stages.done()
-    stages.stage("amplitude invariance (A1-A4)")
-    ctx.collect("a1", collect_a1, one_d, why)
-    ctx.collect("a2", collect_a2, one_d, why)
-    ctx.collect("a3", collect_a3, one_d, why)
-    ctx.collect("a4", collect_a4, one_d, why)
-    stages.done()
-    stages.stage("training the ensemble")
-    ctx.collect("training", collect_training, one_d, "2D training belongs to the D1 section")
-    stages.done()
-    stages.stage("checking every trained network (R1, T1)")
-    ctx.collect("r1_check", collect_r1_check, one_d, why)
-    ctx.collect("networks", collect_networks, one_d, why)
-    stages.done()
-    stages.stage("success atlas (T1)")
-    ctx.collect("atlas", collect_atlas, one_d, why)
-    stages.done()
-    stages.stage("training invariants (I1)")
-    ctx.collect("invariants", collect_invariants, one_d, why)
-    stages.done()
-    stages.stage("kernel-size exploration")
-    ctx.collect("explore", collect_explore, one_d, why)
-    stages.done()
-    stages.stage("two dimensions (D1)")
-    ctx.collect("d1", collect_d1)
-    stages.done()
+    for title, collectors in plan:
+        stages.stage(title)
+        for name, fn, applies, why_not in collectors:
+            ctx.collect(name, fn, applies, why_not)
+        stages.done()
     results = {
         "schema": SCHEMA,
         "config": {**cfg.to_json(), "M": cfg.M, "out_size": cfg.out_size, "h_l": cfg.h_l, "h_r": cfg.h_r,

@@ -29,12 +29,12 @@ F2_KERNELS = 9  # F2 table: k = 1..F2_KERNELS (and k = N, N+1 when larger)
 class _Stages:
     """Rich progress on stderr when ``progress`` is a ``rich.progress.Progress``; no-op else."""
 
-    def __init__(self, progress) -> None:
+    def __init__(self, progress, total: int) -> None:
         self.progress = progress
         self.task = None
         self.train_task = None
         if progress is not None:
-            self.task = progress.add_task("report", total=10)
+            self.task = progress.add_task("report", total=total)
 
     def stage(self, text: str) -> None:
         if self.progress is not None:
