@@ -178,3 +178,13 @@ def test_analytic_width_is_never_a_number(counter):
     for name in ("identity", "tanh", "sigmoid", "softplus"):
         detail = width_detail(cfg, name)
         assert detail.min_channels is None and detail.status == "impossible"
+
+
+def test_min_channels_is_silent_for_a_fixed_amplitude():
+    """A4 is about amplitude intervals: with one amplitude there is no width table at all
+    (not a table of 'none exists', which would be a false impossibility claim)."""
+    from theory.config import Config
+    from theory.width import min_channels
+
+    assert min_channels(Config(size=9, kernel=3, radii=(0, 1, 2), amplitude=(1, 1))) is None
+    assert min_channels(Config(size=9, kernel=3, radii=(0, 1, 2)))["relu"] == 1

@@ -309,8 +309,14 @@ def width_detail(cfg: Config, name: str) -> WidthDetail:
                        "no combination sigma(z) + c sigma(+-z + mu) gives a proved counter on these radii")
 
 
-def min_channels(cfg: Config) -> dict[str, int | None]:
-    """``{activation: smallest C with an exact amplitude-invariant solution}`` (``None``: none)."""
+FIXED_AMPLITUDE_REASON = "A4 concerns an amplitude interval; the amplitude is fixed (see F1)"
+
+
+def min_channels(cfg: Config) -> dict[str, int | None] | None:
+    """``{activation: smallest C with an exact amplitude-invariant solution}`` (``None``: none);
+    ``None`` as a whole for a fixed amplitude, where A4 says nothing (:data:`FIXED_AMPLITUDE_REASON`)."""
+    if cfg.fixed_amplitude:
+        return None
     return {name: width_detail(cfg, name).min_channels for name in ACTIVATIONS}
 
 

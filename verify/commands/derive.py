@@ -30,15 +30,13 @@ def derivation_json(cfg) -> dict:
         return {"config": cfg.to_json(), **d1_json(cfg)}
     from theory.counter import background_counter
     from theory.derive import derive
-    from theory.width import min_channels
+    from theory.width import FIXED_AMPLITUDE_REASON, min_channels
 
     data = derive(cfg).to_json()
     data["background_counter"] = background_counter(cfg).to_json()
-    if cfg.fixed_amplitude:  # A4 is a statement about an amplitude interval
-        data["min_channels"] = None
-        data["min_channels_reason"] = "A4 concerns an amplitude interval; the amplitude is fixed (see F1)"
-    else:
-        data["min_channels"] = min_channels(cfg)
+    data["min_channels"] = min_channels(cfg)
+    if data["min_channels"] is None:
+        data["min_channels_reason"] = FIXED_AMPLITUDE_REASON
     return data
 
 
