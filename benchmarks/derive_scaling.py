@@ -18,8 +18,8 @@ from __future__ import annotations
 import math
 import time
 
-from theory.config import Config
-from theory.derive import derive
+from radiuscnn.theory.config import Config
+from radiuscnn.theory.derive import derive
 
 N, KERNELS, TARGET = 65, range(1, 32), 30.0
 

@@ -33,9 +33,9 @@ import time
 
 import torch
 
-from numeric.data import make_dataset
-from numeric.ensemble import TrainConfig, train, train_solo
-from theory.config import Config
+from radiuscnn.numeric.data import make_dataset
+from radiuscnn.numeric.ensemble import TrainConfig, train, train_solo
+from radiuscnn.theory.config import Config
 
 
 def peak_rss_mib() -> float:

@@ -32,11 +32,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from theory.proof import prove  # noqa: E402
-from verify.analysis import (  # noqa: E402
+from radiuscnn.theory.proof import prove  # noqa: E402
+from radiuscnn.verify.analysis import (  # noqa: E402
     NetworkAnalysis, Tolerances, analyse_ensemble, analyse_network, parameter_values, replace_parameters,
 )
-from verify.atlas import CACHE, T1_CASES, train_cached  # noqa: E402
+from radiuscnn.verify.atlas import CACHE, T1_CASES, train_cached  # noqa: E402
 
 MAGNITUDES = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 KINDS = ("one weight", "all weights", "beta", "sign flip")
@@ -109,8 +109,8 @@ def role_violations(cfg, p, a: NetworkAnalysis, samples, tol: Tolerances) -> tup
 
 
 def run(cases, per_net: int, seed: int) -> dict:
-    from numeric.data import make_dataset
-    from numeric.model import to_exact
+    from radiuscnn.numeric.data import make_dataset
+    from radiuscnn.numeric.model import to_exact
 
     rng = random.Random(seed)
     mutants: list[Mutant] = []

@@ -17,8 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from numeric.ensemble import TrainConfig, train  # noqa: E402
-from theory.config import default_config  # noqa: E402
+from radiuscnn.numeric.ensemble import TrainConfig, train  # noqa: E402
+from radiuscnn.theory.config import default_config  # noqa: E402
 
 TARGET_SECONDS = 300.0
 

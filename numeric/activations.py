@@ -16,7 +16,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from theory.config import ACTIVATIONS, Config
+from radiuscnn.theory.config import ACTIVATIONS, Config
 
 Activation = Callable[[torch.Tensor], torch.Tensor]
 

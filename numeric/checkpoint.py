@@ -26,9 +26,9 @@ from pathlib import Path
 import safetensors.torch
 import torch
 
-from numeric.ensemble import DTYPES, TrainConfig, TrainResult
-from numeric.model import Ensemble, param_shapes
-from theory.config import Config, ConfigError
+from radiuscnn.numeric.ensemble import DTYPES, TrainConfig, TrainResult
+from radiuscnn.numeric.model import Ensemble, param_shapes
+from radiuscnn.theory.config import Config, ConfigError
 
 FORMAT = "radiuscnn-run"
 VERSION = 1

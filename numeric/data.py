@@ -30,7 +30,7 @@ from fractions import Fraction
 
 import torch
 
-from theory.config import Config, ConfigError
+from radiuscnn.theory.config import Config, ConfigError
 
 
 def amplitude_grid(cfg: Config, n: int) -> tuple[Fraction, ...]:

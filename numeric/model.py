@@ -30,9 +30,9 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from numeric.activations import for_config
-from theory.config import Config
-from theory.network import Params
+from radiuscnn.numeric.activations import for_config
+from radiuscnn.theory.config import Config
+from radiuscnn.theory.network import Params
 
 Ensemble = dict[str, torch.Tensor]
 
@@ -151,6 +151,6 @@ def member(params: Ensemble, e: int) -> Ensemble:
 def to_exact(cfg: Config, params: Ensemble, e: int) -> Params:
     """Member ``e`` of a 1D ensemble as exact rationals (each float is a dyadic rational)."""
     if cfg.dim != 1:
-        raise ValueError("theory.network.Params describes 1D networks only")
+        raise ValueError("radiuscnn.theory.network.Params describes 1D networks only")
     p = {name: t[e].detach().to(torch.float64).tolist() for name, t in params.items()}
     return Params.from_floats(p["w"], p["b"], p["beta"], v=p.get("v"), V=p.get("V"))

@@ -30,9 +30,9 @@ from dataclasses import dataclass
 
 import torch
 
-from numeric.activations import for_config
-from numeric.model import Ensemble, windows
-from theory.config import Config
+from radiuscnn.numeric.activations import for_config
+from radiuscnn.numeric.model import Ensemble, windows
+from radiuscnn.theory.config import Config
 
 
 @dataclass(frozen=True, eq=False)

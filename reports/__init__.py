@@ -10,6 +10,6 @@ Modules: :mod:`reports.latex` (escaping, tables, document assembly, compiling),
 per section, LaTeX from results data), :mod:`reports.build` (orchestration).
 """
 
-from reports.latex import MissingTeXError, ReportError, TeXCompileError
+from radiuscnn.reports.latex import MissingTeXError, ReportError, TeXCompileError
 
 __all__ = ["MissingTeXError", "ReportError", "TeXCompileError"]

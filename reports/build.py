@@ -37,8 +37,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from reports import latex as L
-from reports.collect import (
+from radiuscnn.reports import latex as L
+from radiuscnn.reports.collect import (
     Context,
     _Stages,
     _torch,
@@ -115,9 +115,9 @@ def _response_curves(ctx: Context, results: dict) -> list[dict]:
     curves = []
     a1 = results.get("a1")
     if a1 and a1.get("params"):
-        from theory.activations import piecewise_linear
-        from theory.counter import relu_gap
-        from theory.network import Params, output
+        from radiuscnn.theory.activations import piecewise_linear
+        from radiuscnn.theory.counter import relu_gap
+        from radiuscnn.theory.network import Params, output
 
         p = a1["params"]
         params = Params(w=tuple(tuple(Fraction(x) for x in row) for row in p["w"]), b=tuple(Fraction(x) for x in p["b"]),
@@ -132,8 +132,8 @@ def _response_curves(ctx: Context, results: dict) -> list[dict]:
     training = results.get("training")
     if ctx.trained is not None and training:
         torch = _torch()
-        from numeric.data import pulse
-        from numeric.model import forward
+        from radiuscnn.numeric.data import pulse
+        from radiuscnn.numeric.model import forward
 
         params = {k: v.detach().to(torch.float64) for k, v in ctx.trained.params.items()}
         order = training["order"]
@@ -152,7 +152,7 @@ def _response_curves(ctx: Context, results: dict) -> list[dict]:
 
 def make_figures(ctx: Context, results: dict, out_dir: Path) -> dict[str, str]:
     """Draw every figure the data allow; returns ``{name: file name}``."""
-    from reports import figures as F
+    from radiuscnn.reports import figures as F
 
     made: dict[str, str] = {}
     cfg = ctx.cfg
@@ -274,7 +274,7 @@ def collect(cfg, tcfg, progress=None, cfg2=None, atlas_grid=None) -> tuple[dict,
     2D configuration of the D1 section (default: THEORY.md section 9 with ``cfg``'s amplitude
     interval; ``cfg`` itself when it is 2D). ``atlas_grid``: ``(base, tcfg, axes)`` of the T1
     success atlas (default: ``verify.atlas.default_grid()``)."""
-    from theory.config import default_config
+    from radiuscnn.theory.config import default_config
 
     one_d = cfg.dim == 1
     why = "1D claim; the configuration is 2D (run with --dim 1)"
@@ -329,12 +329,12 @@ def build_report(cfg, tcfg, out_dir, tex_only: bool = False, progress=None, engi
     (and not ``tex_only``) the result's ``missing_engine`` holds the one-line message and
     ``pdf`` is ``None``; the caller decides the exit code.
     """
-    from reports import sections as S
+    from radiuscnn.reports import sections as S
 
     start = time.perf_counter()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    from numeric.ensemble import one_thread
+    from radiuscnn.numeric.ensemble import one_thread
 
     with one_thread():
         results, ctx = collect(cfg, tcfg, progress, cfg2, atlas_grid)

@@ -120,7 +120,7 @@ def _tex(expr) -> str:
 
 
 def _jsonable(value):
-    from verify.commands._output import to_jsonable
+    from radiuscnn.commands._output import to_jsonable
 
     def fix(v):
         if isinstance(v, float) and not math.isfinite(v):
@@ -187,7 +187,7 @@ def _run_label(run, cfg=None) -> dict:
 
 def collect_runs(ctx: Context) -> dict:
     """R1 (finite form): the runs of the data and their counts n_J(r), from theory.runs."""
-    from theory.runs import run_counts, runs_in_data
+    from radiuscnn.theory.runs import run_counts, runs_in_data
 
     cfg = ctx.cfg
     runs = runs_in_data(cfg)
@@ -209,11 +209,11 @@ def _decomposition_latex(cfg) -> dict:
     and y(r, a) of one bulk radius with the configuration's counts, both via sympy.latex."""
     import sympy as sp
 
-    from theory.activations import sympy_activation
-    from theory.runs import run_counts
+    from radiuscnn.theory.activations import sympy_activation
+    from radiuscnn.theory.runs import run_counts
 
-    symbolic = _module("theory.symbolic")
-    out = {"source": "theory.symbolic.unit" if symbolic is not None else "theory.regimes symbols"}
+    symbolic = _module("radiuscnn.theory.symbolic")
+    out = {"source": "radiuscnn.theory.symbolic.unit" if symbolic is not None else "radiuscnn.theory.regimes symbols"}
     # the general identity (GAP head), as a SymPy equation: m distinct runs J_1..J_m
     a, beta = sp.symbols("a beta", real=True)
     r = sp.Symbol("r", integer=True, nonnegative=True)
@@ -237,7 +237,7 @@ def _decomposition_latex(cfg) -> dict:
                 def term(ch, run):
                     return symbolic.unit(cfg, ch, run)
             else:
-                from theory.regimes import network_symbols, symbolic_run_sum
+                from radiuscnn.theory.regimes import network_symbols, symbolic_run_sum
 
                 sym = network_symbols(cfg, cfg.channels)
                 v, beta = sym.v, sym.beta
@@ -280,7 +280,7 @@ def _decomposition_latex(cfg) -> dict:
 
 def collect_derivation(ctx: Context) -> dict:
     """F1/F2 (and the engine's own LaTeX) from theory.derive."""
-    derive = _need_attr("theory.derive", "derive")
+    derive = _need_attr("radiuscnn.theory.derive", "derive")
     d = derive(ctx.cfg)
     data = d.to_json() if hasattr(d, "to_json") else {}
     tex = {}
@@ -293,11 +293,11 @@ def collect_derivation(ctx: Context) -> dict:
 def collect_f2(ctx: Context) -> dict:
     """F2: number of distinct runs (theory.runs) and the exact rank of the fixed-amplitude
     system (theory.constraints) for k = 1..F2_KERNELS and k >= N, every padding, this N, R."""
-    from theory.config import ConfigError
-    from theory.runs import runs_in_data
+    from radiuscnn.theory.config import ConfigError
+    from radiuscnn.theory.runs import runs_in_data
 
     cfg = ctx.cfg
-    constraints = _module("theory.constraints")
+    constraints = _module("radiuscnn.theory.constraints")
     kernels = sorted(set(range(1, F2_KERNELS + 1)) | {cfg.size, cfg.size + 1})
     rows = []
     for k in kernels:
@@ -313,13 +313,13 @@ def collect_f2(ctx: Context) -> dict:
                 entry["rank"] = constraints.rank(constraints.linear_system(c))
             row[padding] = entry
         rows.append(row)
-    return {"rows": rows, "rank_source": "theory.constraints" if constraints else None,
+    return {"rows": rows, "rank_source": "radiuscnn.theory.constraints" if constraints else None,
             "unknowns_note": "unknowns: one g_J per run plus beta"}
 
 
 def collect_a1(ctx: Context) -> dict:
     """A1: the background counter, its proof, reduced supports, and the closed form in M, k."""
-    counter = _need("theory.counter")
+    counter = _need("radiuscnn.theory.counter")
     cfg = ctx.cfg
     bc = counter.background_counter(cfg)
     out = {
@@ -370,7 +370,7 @@ def collect_a1(ctx: Context) -> dict:
 def collect_a2(ctx: Context) -> dict:
     """A2: the case analysis of theory.structure (equations via sympy.latex), and the A1
     counter checked against its conclusions."""
-    structure = _need("theory.structure")
+    structure = _need("radiuscnn.theory.structure")
     d = structure.derive_structure(ctx.cfg)
     out = {
         "applies": d.applies,
@@ -389,7 +389,7 @@ def collect_a2(ctx: Context) -> dict:
         ],
         "survivors": len(d.survivors),
     }
-    counter = _module("theory.counter")
+    counter = _module("radiuscnn.theory.counter")
     if d.applies and counter is not None:
         bc = counter.background_counter(ctx.cfg)
         if bc.params is not None and max(ctx.cfg.radii) <= bc.r_max:
@@ -405,7 +405,7 @@ def collect_a3(ctx: Context) -> dict:
     import mpmath as mp
     import sympy as sp
 
-    analytic = _need("theory.analytic")
+    analytic = _need("radiuscnn.theory.analytic")
     cfg = ctx.cfg
     z = sp.Symbol("z", real=True)
     rows = []
@@ -444,8 +444,8 @@ def collect_a4(ctx: Context) -> dict:
     exact proof and the one-channel lower-bound derivation."""
     import sympy as sp
 
-    width = _need("theory.width")
-    from theory.activations import sympy_activation
+    width = _need("radiuscnn.theory.width")
+    from radiuscnn.theory.activations import sympy_activation
 
     cfg = ctx.cfg
     if cfg.fixed_amplitude:
@@ -490,7 +490,7 @@ def _balancedness_record(cfg):
 
 
 def collect_training(ctx: Context) -> dict:
-    ensemble = _need("numeric.ensemble")
+    ensemble = _need("radiuscnn.numeric.ensemble")
     cfg, tcfg = ctx.cfg, ctx.tcfg
     callback = ctx.stages.training(tcfg.steps, tcfg.seeds)
     try:
@@ -548,10 +548,10 @@ def collect_r1_check(ctx: Context) -> dict:
     if ctx.trained is None:
         raise Unavailable("no trained networks (training unavailable)")
     torch = _torch()
-    from numeric.data import make_dataset
-    from numeric.model import forward, to_exact
-    from theory.activations import piecewise_linear, sympy_activation
-    from theory.network import output
+    from radiuscnn.numeric.data import make_dataset
+    from radiuscnn.numeric.model import forward, to_exact
+    from radiuscnn.theory.activations import piecewise_linear, sympy_activation
+    from radiuscnn.theory.network import output
 
     cfg, tcfg = ctx.cfg, ctx.tcfg
     data = make_dataset(cfg, tcfg.amplitudes, torch.float64)
@@ -599,7 +599,7 @@ def collect_networks(ctx: Context) -> dict:
     residuals, weight roles, family, exact verdict), best networks first."""
     if ctx.trained is None:
         raise Unavailable("no trained networks (training unavailable)")
-    analysis = _need("verify.analysis")
+    analysis = _need("radiuscnn.verify.analysis")
     cfg, tcfg = ctx.cfg, ctx.tcfg
     training = ctx.results["training"]
     order = training["order"]
@@ -658,7 +658,7 @@ def collect_invariants(ctx: Context) -> dict:
     """I1 on this configuration, small budgets in float64 (verify.invariants): (a) GD drift
     order and the Adam negative control, (b) reflection from symmetric filters, (c) FC
     constant-feature positions."""
-    inv = _need("verify.invariants")
+    inv = _need("radiuscnn.verify.invariants")
     cfg = ctx.cfg
     base = ctx.tcfg.with_(seeds=min(ctx.tcfg.seeds, I1_MEMBERS), dtype="float64", amplitudes=5, optimizer="gd")
     out: dict[str, Any] = {"members": base.seeds, "budget_note": "small budgets: members x steps in float64"}
@@ -694,7 +694,7 @@ def collect_explore(ctx: Context) -> dict:
     """Issue 7, kernel sizes k = 1..F2_KERNELS with this configuration's padding: what the
     theory engine derives per k (theory.explore: runs, rank, A1 counter, A4 widths, edge-case
     flags) and what training finds per k (verify.explore_train: success, families, checks)."""
-    explore = _need("theory.explore")
+    explore = _need("radiuscnn.theory.explore")
     cfg = ctx.cfg
     rows = []
     for row in explore.kernel_rows(cfg, range(1, F2_KERNELS + 1), (cfg.padding,)):
@@ -708,14 +708,14 @@ def collect_explore(ctx: Context) -> dict:
             "flags": [f["flag"] for f in j["flags"]],
             "flag_reasons": {f["flag"]: f["reason"] for f in j["flags"]},
         })
-    out: dict[str, Any] = {"rows": rows, "activation": cfg.activation, "source": "theory.explore.kernel_rows"}
-    trainer = _module("verify.explore_train")
+    out: dict[str, Any] = {"rows": rows, "activation": cfg.activation, "source": "radiuscnn.theory.explore.kernel_rows"}
+    trainer = _module("radiuscnn.verify.explore_train")
     if trainer is None or not hasattr(trainer, "trained_columns"):
         out["sweep"] = {"status": "unavailable",
-                        "reason": "verify.explore_train.trained_columns is not available in this build"}
+                        "reason": "radiuscnn.verify.explore_train.trained_columns is not available in this build"}
         return out
     tsweep = ctx.tcfg.with_(seeds=min(ctx.tcfg.seeds, EXPLORE_MEMBERS))
-    out["sweep"] = {"status": "ok", "function": "verify.explore_train.trained_columns",
+    out["sweep"] = {"status": "ok", "function": "radiuscnn.verify.explore_train.trained_columns",
                     "train_config": tsweep.to_json()}
     for row in rows:
         if not row["valid"]:
@@ -736,7 +736,7 @@ def collect_atlas(ctx: Context) -> dict:
     """T1 success atlas (``verify.atlas``): success rate over seeds per (k, C, sigma) on
     ``verify.atlas.default_grid()`` (or ``ctx.atlas_grid``: ``(base, tcfg, axes)`` in the same
     form), with the median plateau loss of each cell's failures and per-activation totals."""
-    atlas_mod = _need("verify.atlas")
+    atlas_mod = _need("radiuscnn.verify.atlas")
     base, tcfg, axes = ctx.atlas_grid if ctx.atlas_grid is not None else atlas_mod.default_grid()
     total = len(axes["kernels"]) * len(axes["channels"]) * len(axes["activations"])
     done = [0]
@@ -778,15 +778,15 @@ D1_STEPS = 300
 def collect_d1(ctx: Context) -> dict:
     """D1 on the 2D configuration: GAP error floor and FC ring law (theory.disk, exact), and
     trained 2D networks compared with them (verify.trained_2d, small budget)."""
-    disk = _need("theory.disk")
+    disk = _need("radiuscnn.theory.disk")
     cfg2 = ctx.cfg2
     floor = disk.gap_error_floor(cfg2)
     ring = disk.fc_ring_law(cfg2)
     out = {"config": cfg2.to_json(), "M": cfg2.M, "n_outputs": cfg2.n_outputs, "gap": floor, "fc": ring}
-    trained = _module("verify.trained_2d")
+    trained = _module("radiuscnn.verify.trained_2d")
     fn = getattr(trained, "d1_trained", None) if trained is not None else None
     if fn is None:
-        out["trained"] = {"status": "unavailable", "reason": "verify.trained_2d.d1_trained is not available in this build"}
+        out["trained"] = {"status": "unavailable", "reason": "radiuscnn.verify.trained_2d.d1_trained is not available in this build"}
         return out
     tcfg2 = ctx.tcfg.with_(seeds=min(ctx.tcfg.seeds, D1_MEMBERS), steps=min(ctx.tcfg.steps, D1_STEPS))
     ctx.stages.stage(f"two dimensions (D1): training {tcfg2.seeds} networks x 4 variants, {tcfg2.steps} steps")
@@ -796,6 +796,6 @@ def collect_d1(ctx: Context) -> dict:
         out["trained"] = {"status": "error", "reason": f"{type(error).__name__}: {error}"}
         return out
     value.pop("figures", None)
-    out["trained"] = {"status": "ok", "function": "verify.trained_2d.d1_trained", "train_config": tcfg2.to_json(),
+    out["trained"] = {"status": "ok", "function": "radiuscnn.verify.trained_2d.d1_trained", "train_config": tcfg2.to_json(),
                       "data": value}
     return out

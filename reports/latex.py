@@ -308,7 +308,7 @@ def paragraph(*parts) -> TeX:
 # --------------------------------------------------------------------------------- document
 def preamble() -> str:
     """The preamble shipped in ``reports/templates/preamble.tex`` (package data)."""
-    return resources.files("reports").joinpath("templates/preamble.tex").read_text(encoding="utf-8")
+    return resources.files("radiuscnn.reports").joinpath("templates/preamble.tex").read_text(encoding="utf-8")
 
 
 def document(title: str, author: str, abstract, body: str, date: str | None = None) -> str:

@@ -9,8 +9,8 @@ run says why ("not available in this build: ...") instead of failing.
 
 from __future__ import annotations
 
-from reports import latex as L
-from reports.latex import TeX, escape
+from radiuscnn.reports import latex as L
+from radiuscnn.reports.latex import TeX, escape
 
 P = L.paragraph
 
@@ -206,7 +206,7 @@ def runs_section(data: dict, cite: L.Citations) -> TeX:
                   ", inserting the counts and the symbolic weights (the engine's SymPy terms, one per run and channel):")
         body += TeX("\\begin{align*}\n" + " \\\\\n".join(dec["example_lines"]) + "\n\\end{align*}\n")
         if dec.get("example_matches_engine") is not None:
-            body += P("This expansion equals the engine's symbolic output ", L.texttt("theory.symbolic.output_expr"),
+            body += P("This expansion equals the engine's symbolic output ", L.texttt("radiuscnn.theory.symbolic.output_expr"),
                       " at this radius: ", _verdict("yes" if dec["example_matches_engine"] else "no"), ".")
     body += P(
         "The data contain ", cite("runs.n_runs"), " distinct runs. Table ", TeX(r"\ref{tab:counts}"),
@@ -585,7 +585,7 @@ def _atlas(data: dict, cite: L.Citations) -> TeX:
         return TeX(r"\{" + ", ".join(cite(f"atlas.axes.{name}.{i}") for i in range(len(axes[name]))) + r"\}")
 
     out = P(
-        "Success atlas (", L.texttt("verify.atlas"), ", ", "its default grid" if at.get("grid_default") else "a reduced grid",
+        "Success atlas (", L.texttt("radiuscnn.verify.atlas"), ", ", "its default grid" if at.get("grid_default") else "a reduced grid",
         "): ", TeX("$N = $ "), cite("atlas.base.size"), ", radii ", _range_text(cite, "atlas.base.radii"),
         ", amplitudes ", TeX("$A = [$"), cite("atlas.base.amplitude.0"), ", ", cite("atlas.base.amplitude.1"), TeX("$]$"),
         ", ", base["padding"], " padding, ", base["head"].upper(), " head; for every ", TeX("$k \\in$ "), values("kernels"),

@@ -9,14 +9,14 @@ from fractions import Fraction
 import pytest
 import sympy as sp
 
-from theory.activations import piecewise_linear
-from theory.config import Config
-from theory.counter import background_counter, relu_gap, verify_r_max
-from theory.network import Params, output
-from theory.proof import prove, prove_fixed
-from theory.regimes import network_regime, term_regime
-from theory.structure import check_structure, derive_structure
-from theory.width import build_counter, combine, Combination, prove_construction, width_detail
+from radiuscnn.theory.activations import piecewise_linear
+from radiuscnn.theory.config import Config
+from radiuscnn.theory.counter import background_counter, relu_gap, verify_r_max
+from radiuscnn.theory.network import Params, output
+from radiuscnn.theory.proof import prove, prove_fixed
+from radiuscnn.theory.regimes import network_regime, term_regime
+from radiuscnn.theory.structure import check_structure, derive_structure
+from radiuscnn.theory.width import build_counter, combine, Combination, prove_construction, width_detail
 
 RELU = piecewise_linear("relu")
 AMPLITUDE = (Fraction(1, 2), Fraction(3, 2))
@@ -183,8 +183,8 @@ def test_analytic_width_is_never_a_number(counter):
 def test_min_channels_is_silent_for_a_fixed_amplitude():
     """A4 is about amplitude intervals: with one amplitude there is no width table at all
     (not a table of 'none exists', which would be a false impossibility claim)."""
-    from theory.config import Config
-    from theory.width import min_channels
+    from radiuscnn.theory.config import Config
+    from radiuscnn.theory.width import min_channels
 
     assert min_channels(Config(size=9, kernel=3, radii=(0, 1, 2), amplitude=(1, 1))) is None
     assert min_channels(Config(size=9, kernel=3, radii=(0, 1, 2)))["relu"] == 1

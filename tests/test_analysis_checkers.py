@@ -13,19 +13,19 @@ from fractions import Fraction
 import pytest
 import torch
 
-from numeric.data import make_dataset
-from numeric.model import forward, init_params, to_exact
-from theory.activations import piecewise_linear
-from theory.config import Config
-from theory.counter import counter_for_radii
-from theory.network import Params, output
-from theory.proof import prove
-from theory.regimes import network_symbols, pieces_from_assignment, residuals, slope_equation
-from verify.analysis import (
+from radiuscnn.numeric.data import make_dataset
+from radiuscnn.numeric.model import forward, init_params, to_exact
+from radiuscnn.theory.activations import piecewise_linear
+from radiuscnn.theory.config import Config
+from radiuscnn.theory.counter import counter_for_radii
+from radiuscnn.theory.network import Params, output
+from radiuscnn.theory.proof import prove
+from radiuscnn.theory.regimes import network_symbols, pieces_from_assignment, residuals, slope_equation
+from radiuscnn.verify.analysis import (
     analyse_network, equations, errors_from_equations, output_jacobian, parameter_names, parameter_values,
     parameter_symbols, regime, symbolic_equation,
 )
-from verify.invariants import asymmetry, balance_drift, balancedness, offset_spread
+from radiuscnn.verify.invariants import asymmetry, balance_drift, balancedness, offset_spread
 
 pytestmark = pytest.mark.fast
 
@@ -194,7 +194,7 @@ def test_regime_labels_killed_alive_and_crossing():
 # invariant checkers on perturbed trajectories
 # --------------------------------------------------------------------------------------------
 def _trajectory(cfg: Config, steps: int = 30, lr: float = 0.001):
-    from numeric.ensemble import TrainConfig, train
+    from radiuscnn.numeric.ensemble import TrainConfig, train
 
     tcfg = TrainConfig(seeds=2, steps=steps, lr=lr, optimizer="gd", dtype="float64", amplitudes=3)
     return train(cfg, tcfg, record=lambda step, p: {k: v for k, v in p.items()}).records

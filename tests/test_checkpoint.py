@@ -1,4 +1,4 @@
-"""numeric.checkpoint: round trip, and every corruption is a one-line CheckpointError."""
+"""radiuscnn.numeric.checkpoint: round trip, and every corruption is a one-line CheckpointError."""
 
 import hashlib
 import json
@@ -9,9 +9,9 @@ import pytest
 import safetensors.torch
 import torch
 
-from numeric.checkpoint import PARAMS_FILE, RUN_FILE, CheckpointError, load_run, save_run
-from numeric.ensemble import TrainConfig, train
-from theory.config import Config
+from radiuscnn.numeric.checkpoint import PARAMS_FILE, RUN_FILE, CheckpointError, load_run, save_run
+from radiuscnn.numeric.ensemble import TrainConfig, train
+from radiuscnn.theory.config import Config
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from verify.cli import main
+from radiuscnn.cli import main
 
 BAD_FLAGS = [
     (["--size", "32"], "--size"),  # even N
@@ -70,7 +70,7 @@ def test_argparse_errors_exit_2(capsys):
 def test_console_script_prints_no_traceback(tmp_path):
     """Through the real entry point, in a fresh interpreter."""
     proc = subprocess.run(
-        [sys.executable, "-m", "verify.cli", "derive", "--kernel", "40", "--padding", "valid"],
+        [sys.executable, "-m", "radiuscnn", "derive", "--kernel", "40", "--padding", "valid"],
         capture_output=True, text=True, timeout=120,
     )
     assert proc.returncode == 2
@@ -116,7 +116,7 @@ def test_check_refuses_a_truncated_checkpoint_in_one_line(tmp_path, capsys):
 def test_json_output_survives_a_closed_pipe():
     """`radiuscnn derive --json | head -1` must not print a BrokenPipeError traceback."""
     proc = subprocess.run(
-        f"{sys.executable} -m verify.cli derive --size 9 --kernel 3 --radii 0:3 --json | head -1",
+        f"{sys.executable} -m radiuscnn derive --size 9 --kernel 3 --radii 0:3 --json | head -1",
         shell=True, capture_output=True, text=True, timeout=120,
     )
     assert proc.stdout.strip() == "{"

@@ -8,8 +8,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from theory.config import Config, default_config
-from theory.disk import (
+from radiuscnn.theory.config import Config, default_config
+from radiuscnn.theory.disk import (
     Params2D,
     affine_fit,
     always_background,
@@ -18,7 +18,7 @@ from theory.disk import (
     ring_law_params,
     rings,
 )
-from verify.trained_2d import background_mask, check_background_counts, i1c_background_differences
+from radiuscnn.verify.trained_2d import background_mask, check_background_counts, i1c_background_differences
 
 pytestmark = pytest.mark.fast
 

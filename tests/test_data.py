@@ -1,12 +1,12 @@
-"""numeric.data: pulses, disks, the amplitude grid and the sample order."""
+"""radiuscnn.numeric.data: pulses, disks, the amplitude grid and the sample order."""
 
 from fractions import Fraction
 
 import pytest
 import torch
 
-from numeric.data import amplitude_grid, make_dataset
-from theory.config import Config, ConfigError
+from radiuscnn.numeric.data import amplitude_grid, make_dataset
+from radiuscnn.theory.config import Config, ConfigError
 
 
 def test_amplitude_grid_is_evenly_spaced_with_both_endpoints():

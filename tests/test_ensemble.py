@@ -1,16 +1,16 @@
-"""numeric.windows and numeric.ensemble: the fast path is the reference, members are solos."""
+"""radiuscnn.numeric.windows and radiuscnn.numeric.ensemble: the fast path is the reference, members are solos."""
 
 import math
 
 import pytest
 import torch
 
-from numeric import windows
-from numeric.data import make_dataset
-from numeric.ensemble import TrainConfig, history_steps, succeeded, train, train_solo
-from numeric.model import forward, init_params, param_shapes
-from theory.config import Config, ConfigError
-from theory.runs import run_counts, run_pattern
+from radiuscnn.numeric import windows
+from radiuscnn.numeric.data import make_dataset
+from radiuscnn.numeric.ensemble import TrainConfig, history_steps, succeeded, train, train_solo
+from radiuscnn.numeric.model import forward, init_params, param_shapes
+from radiuscnn.theory.config import Config, ConfigError
+from radiuscnn.theory.runs import run_counts, run_pattern
 
 # --- the window fast path -----------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from verify.cli import main
+from radiuscnn.cli import main
 
 SMALL = ["--size", "9", "--radii", "0:4"]
 ROW_KEYS = {"kernel", "padding", "n_runs", "constraint_rank", "beta", "vb", "r_max", "min_channels", "flags"}

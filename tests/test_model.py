@@ -1,4 +1,4 @@
-"""numeric.model: padding conventions, both heads and every activation, against explicit loops."""
+"""radiuscnn.numeric.model: padding conventions, both heads and every activation, against explicit loops."""
 
 import math
 from fractions import Fraction
@@ -7,12 +7,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from numeric.activations import activation
-from numeric.data import make_dataset
-from numeric.model import forward, init_params, member, pad, param_shapes, to_exact
-from theory.activations import piecewise_linear
-from theory.config import ACTIVATIONS, Config
-from theory.network import output as exact_output
+from radiuscnn.numeric.activations import activation
+from radiuscnn.numeric.data import make_dataset
+from radiuscnn.numeric.model import forward, init_params, member, pad, param_shapes, to_exact
+from radiuscnn.theory.activations import piecewise_linear
+from radiuscnn.theory.config import ACTIVATIONS, Config
+from radiuscnn.theory.network import output as exact_output
 
 SCALAR = {
     "relu": lambda z: max(0.0, z),

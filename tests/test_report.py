@@ -18,10 +18,10 @@ import subprocess
 
 import pytest
 
-from numeric.ensemble import TrainConfig
-from reports import latex as L
-from reports.build import CLAIMS, build_report
-from theory.config import Config
+from radiuscnn.numeric.train_config import TrainConfig
+from radiuscnn.reports import latex as L
+from radiuscnn.reports.build import CLAIMS, build_report
+from radiuscnn.theory.config import Config
 
 SMALL = Config(size=13, kernel=3, channels=2, radii=tuple(range(0, 5)))
 SMALL_2D = Config(dim=2, size=13, kernel=3, channels=2, radii=tuple(range(1, 5)))
@@ -93,7 +93,7 @@ def test_pdf_names_every_claim_and_shows_every_cited_number(small_report):
 @pytest.mark.slow
 def test_tex_is_generated_from_results_json_alone(small_report):
     """Re-rendering the .tex from results.json reproduces it exactly (no hidden inputs)."""
-    from reports import sections
+    from radiuscnn.reports import sections
 
     data = json.loads(small_report.results_json.read_text())
     data.pop("cited")
@@ -104,7 +104,7 @@ def test_tex_is_generated_from_results_json_alone(small_report):
 @pytest.fixture
 def fast_pipeline(monkeypatch):
     """The CLI path with the slow collectors (training, 2D) stubbed out as unavailable."""
-    from reports import build, collect
+    from radiuscnn.reports import build, collect
 
     def unavailable(ctx):
         raise collect.Unavailable("stubbed out in this test")
@@ -122,7 +122,7 @@ def _no_tex_path(monkeypatch, tmp_path):
 
 
 def test_missing_engine_one_line_and_nonzero_exit(fast_pipeline, monkeypatch, tmp_path, capsys):
-    from verify.cli import main
+    from radiuscnn.cli import main
 
     _no_tex_path(monkeypatch, tmp_path)
     out = tmp_path / "rep"
@@ -139,7 +139,7 @@ def test_missing_engine_one_line_and_nonzero_exit(fast_pipeline, monkeypatch, tm
 
 
 def test_tex_only_exits_zero_without_engine(fast_pipeline, monkeypatch, tmp_path, capsys):
-    from verify.cli import main
+    from radiuscnn.cli import main
 
     _no_tex_path(monkeypatch, tmp_path)
     out = tmp_path / "rep"

@@ -14,8 +14,8 @@ import sympy as sp
 from sympy.polys.domains import QQ
 from sympy.polys.matrices import DomainMatrix
 
-from theory.config import Config
-from theory.constraints import (
+from radiuscnn.theory.config import Config
+from radiuscnn.theory.constraints import (
     LinearSystem,
     bulk_equations,
     gauge_direction,
@@ -23,7 +23,7 @@ from theory.constraints import (
     linear_system,
     reduce_system,
 )
-from theory.counts import (
+from radiuscnn.theory.counts import (
     Affine,
     _dominant,
     bulk_region,
@@ -31,12 +31,12 @@ from theory.counts import (
     count_mismatches,
     symbolic_counts,
 )
-from theory.derive import derive
-from theory.network import output
-from theory.runs import run_counts
-from theory.symbolic import network_symbols
-from verify import brute_force as bf
-from verify.checks_runs import (
+from radiuscnn.theory.derive import derive
+from radiuscnn.theory.network import output
+from radiuscnn.theory.runs import run_counts
+from radiuscnn.theory.symbolic import network_symbols
+from radiuscnn.verify import brute_force as bf
+from radiuscnn.verify.checks_runs import (
     check_bulk_equations,
     check_counts_brute,
     check_decomposition,
@@ -189,7 +189,7 @@ def test_decomposition_checker_rejects_wrong_reference():
 
 def test_exact_decomposition_is_exact():
     p = random_params(CFG, 6)
-    from theory.activations import piecewise_linear
+    from radiuscnn.theory.activations import piecewise_linear
 
     y = output(CFG, p, 3, Fraction(1, 3), piecewise_linear("relu"))
     assert isinstance(y, Fraction)

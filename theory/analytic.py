@@ -29,11 +29,11 @@ from functools import lru_cache
 import mpmath as mp
 import sympy as sp
 
-from theory.activations import sympy_activation
-from theory.config import Config
-from theory.counter import counter_for_radii, counter_head, relu_gap
-from theory.network import Params
-from theory.runs import run_at, run_counts, run_sum
+from radiuscnn.theory.activations import sympy_activation
+from radiuscnn.theory.config import Config
+from radiuscnn.theory.counter import counter_for_radii, counter_head, relu_gap
+from radiuscnn.theory.network import Params
+from radiuscnn.theory.runs import run_at, run_counts, run_sum
 
 ANALYTIC_ACTIVATIONS = ("identity", "tanh", "sigmoid", "softplus", "gelu", "silu")
 NON_ANALYTIC = (sp.Max, sp.Min, sp.Abs, sp.Piecewise, sp.Heaviside, sp.sign)

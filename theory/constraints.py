@@ -28,10 +28,10 @@ import sympy as sp
 from sympy.polys.domains import QQ
 from sympy.polys.matrices import DomainMatrix
 
-from theory.config import Config
-from theory.counts import BulkRegion, M_sym, bulk_region, r_sym
-from theory.runs import Run, run_counts, run_pattern, runs_in_data
-from theory.symbolic import network_symbols, unit
+from radiuscnn.theory.config import Config
+from radiuscnn.theory.counts import BulkRegion, M_sym, bulk_region, r_sym
+from radiuscnn.theory.runs import Run, run_counts, run_pattern, runs_in_data
+from radiuscnn.theory.symbolic import network_symbols, unit
 
 beta_sym = sp.Symbol("beta", real=True)
 

@@ -31,10 +31,10 @@ from functools import lru_cache
 
 import sympy as sp
 
-from theory.config import Config
-from theory.network import Params
-from theory.proof import Verdict, prove
-from theory.runs import run_counts
+from radiuscnn.theory.config import Config
+from radiuscnn.theory.network import Params
+from radiuscnn.theory.proof import Verdict, prove
+from radiuscnn.theory.runs import run_counts
 
 Support = tuple[int, int]  # inclusive window offsets (t0, t1) whose taps may be non-zero
 

@@ -50,8 +50,8 @@ from typing import NamedTuple
 
 import sympy as sp
 
-from theory.config import Config
-from theory.runs import Run, run_counts
+from radiuscnn.theory.config import Config
+from radiuscnn.theory.runs import Run, run_counts
 
 r_sym = sp.Symbol("r", integer=True, nonnegative=True)
 M_sym = sp.Symbol("M", integer=True, nonnegative=True)

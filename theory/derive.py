@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from theory.config import Config
-from theory.constraints import (
+from radiuscnn.theory.config import Config
+from radiuscnn.theory.constraints import (
     BulkEquations,
     LinearSystem,
     bulk_equations,
@@ -29,8 +29,8 @@ from theory.constraints import (
     pattern_label,
     reduce_system,
 )
-from theory.counts import BulkRegion, bulk_region, run_type, symbolic_counts
-from theory.runs import Run, run_counts, runs_in_data
+from radiuscnn.theory.counts import BulkRegion, bulk_region, run_type, symbolic_counts
+from radiuscnn.theory.runs import Run, run_counts, runs_in_data
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,7 @@ class Derivation:
 def derive(cfg: Config) -> Derivation:
     """Runs, counts, constraints and the bulk reduction of a 1D configuration."""
     if cfg.dim != 1:
-        raise ValueError("theory.derive handles 1D configurations (dim=1)")
+        raise ValueError("radiuscnn.theory.derive handles 1D configurations (dim=1)")
     system = linear_system(cfg)
     gauge = gauge_direction(system)
     if not is_null(system, gauge):

@@ -60,8 +60,8 @@ from functools import lru_cache
 from itertools import combinations
 from typing import Callable, Sequence
 
-from theory.activations import PiecewiseLinear, piecewise_linear
-from theory.config import Config
+from radiuscnn.theory.activations import PiecewiseLinear, piecewise_linear
+from radiuscnn.theory.config import Config
 
 Pixel = tuple[int, int]
 Offset = tuple[int, int]

@@ -55,8 +55,8 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Callable, Iterable
 
-from theory.config import ACTIVATIONS, Config, ConfigError
-from theory.runs import run_counts
+from radiuscnn.theory.config import ACTIVATIONS, Config, ConfigError
+from radiuscnn.theory.runs import run_counts
 
 FLAGS = (
     "k=1",
@@ -223,7 +223,7 @@ def edge_flags(cfg: Config) -> tuple[Flag, ...]:
 # --------------------------------------------------------------------------------------------
 @lru_cache(maxsize=None)
 def _analytic(name: str) -> bool:
-    from theory.analytic import is_analytic_form
+    from radiuscnn.theory.analytic import is_analytic_form
 
     return is_analytic_form(name)
 
@@ -232,7 +232,7 @@ def widths(cfg: Config) -> tuple[tuple[tuple[str, int | None], ...], tuple[tuple
     """A4 per activation: ``((name, min C), ...), ((name, status), ...)``; ``None`` for a fixed
     amplitude. Analytic activations are checked on the two smallest radii, one channel (module
     docstring); the others on ``cfg`` itself (as :func:`theory.width.min_channels`)."""
-    from theory.width import width_detail
+    from radiuscnn.theory.width import width_detail
 
     if cfg.fixed_amplitude:
         return None
@@ -256,8 +256,8 @@ def runs_and_rank(cfg: Config) -> tuple[int, int]:
     without derive's symbolic counts and bulk reduction, which the sweep does not need and which
     cost about twice as much again. ``verify/test_explore.py`` checks the equality with
     ``derive(cfg).to_json()``."""
-    from theory.constraints import linear_system, reduce_system
-    from theory.runs import runs_in_data
+    from radiuscnn.theory.constraints import linear_system, reduce_system
+    from radiuscnn.theory.runs import runs_in_data
 
     return len(runs_in_data(cfg)), reduce_system(linear_system(cfg)).rank
 
@@ -271,7 +271,7 @@ def invalid_row(k: int, padding: str, size: int, error: ConfigError) -> KernelRo
 
 def kernel_row(cfg: Config, k: int, padding: str) -> KernelRow:
     """The derived row of ``cfg.with_(kernel=k, padding=padding)`` (1D)."""
-    from theory.counter import background_counter
+    from radiuscnn.theory.counter import background_counter
 
     if cfg.dim != 1:
         raise ConfigError(f"--dim: the kernel exploration handles 1D configurations, got dim = {cfg.dim}")
@@ -343,7 +343,7 @@ def parse_kernels(text: str) -> tuple[int, ...]:
 
 def parse_paddings(text: str) -> tuple[str, ...]:
     """``'zeros,valid,circular'`` (any non-empty subset, comma separated, no repeats)."""
-    from theory.config import PADDINGS
+    from radiuscnn.theory.config import PADDINGS
 
     names = [p.strip() for p in str(text).split(",") if p.strip()]
     bad = [p for p in names if p not in PADDINGS]

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable, Sequence
 
-from theory.config import Config
-from theory.runs import run_at, run_counts, run_sum
+from radiuscnn.theory.config import Config
+from radiuscnn.theory.runs import run_at, run_counts, run_sum
 
 Exact = Fraction
 

@@ -25,10 +25,10 @@ from numbers import Rational
 
 import sympy as sp
 
-from theory.activations import PiecewiseLinear, piecewise_linear
-from theory.config import Config
-from theory.network import Params, output
-from theory.regimes import radius_kinks
+from radiuscnn.theory.activations import PiecewiseLinear, piecewise_linear
+from radiuscnn.theory.config import Config
+from radiuscnn.theory.network import Params, output
+from radiuscnn.theory.regimes import radius_kinks
 
 STATUSES = ("proved", "refuted", "inconclusive")
 

@@ -39,12 +39,12 @@ from typing import Mapping
 
 import sympy as sp
 
-from theory.activations import PiecewiseLinear
-from theory.config import Config
-from theory.network import Params
-from theory.runs import Run, run_counts, run_sum, runs_in_data
-from theory.symbolic import NetworkSymbols
-from theory.symbolic import network_symbols as symbolic_symbols
+from radiuscnn.theory.activations import PiecewiseLinear
+from radiuscnn.theory.config import Config
+from radiuscnn.theory.network import Params
+from radiuscnn.theory.runs import Run, run_counts, run_sum, runs_in_data
+from radiuscnn.theory.symbolic import NetworkSymbols
+from radiuscnn.theory.symbolic import network_symbols as symbolic_symbols
 
 TermKey = tuple[int, Run]  # (channel c, run J)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from functools import lru_cache
 
-from theory.config import Config
+from radiuscnn.theory.config import Config
 
 Run = tuple[int, ...]
 

@@ -27,15 +27,15 @@ from functools import lru_cache
 
 import sympy as sp
 
-from theory.activations import piecewise_linear
-from theory.config import Config
-from theory.network import Params
-from theory.proof import Verdict, prove
-from theory.regimes import (
+from radiuscnn.theory.activations import piecewise_linear
+from radiuscnn.theory.config import Config
+from radiuscnn.theory.network import Params
+from radiuscnn.theory.proof import Verdict, prove
+from radiuscnn.theory.regimes import (
     bulk_pairs, count_difference, full_run, network_regime, network_symbols, slope_equation,
     value_equation,
 )
-from theory.runs import run_counts, run_sum
+from radiuscnn.theory.runs import run_counts, run_sum
 
 RELU = piecewise_linear("relu")
 

@@ -24,11 +24,11 @@ from functools import lru_cache
 
 import sympy as sp
 
-from theory.activations import sympy_activation
-from theory.config import Config
-from theory.counts import out_size_expr, symbolic_counts
-from theory.network import Params, check_shapes
-from theory.runs import Run, run_at, run_counts
+from radiuscnn.theory.activations import sympy_activation
+from radiuscnn.theory.config import Config
+from radiuscnn.theory.counts import out_size_expr, symbolic_counts
+from radiuscnn.theory.network import Params, check_shapes
+from radiuscnn.theory.runs import Run, run_at, run_counts
 
 
 @dataclass(frozen=True)

@@ -34,16 +34,16 @@ from functools import lru_cache
 
 import sympy as sp
 
-from theory.activations import Piece, PiecewiseLinear, piecewise_linear
-from theory.analytic import impossibility, is_analytic_form
-from theory.config import ACTIVATIONS, Config
-from theory.counter import counter_for_radii, counter_head, counter_taps, relu_gap
-from theory.network import Params
-from theory.proof import Verdict, prove
-from theory.regimes import (
+from radiuscnn.theory.activations import Piece, PiecewiseLinear, piecewise_linear
+from radiuscnn.theory.analytic import impossibility, is_analytic_form
+from radiuscnn.theory.config import ACTIVATIONS, Config
+from radiuscnn.theory.counter import counter_for_radii, counter_head, counter_taps, relu_gap
+from radiuscnn.theory.network import Params
+from radiuscnn.theory.proof import Verdict, prove
+from radiuscnn.theory.regimes import (
     bulk_pairs, count_difference, full_run, network_symbols, slope_equation, value_equation,
 )
-from theory.runs import run_counts
+from radiuscnn.theory.runs import run_counts
 
 MU_CANDIDATES = (Fraction(0), Fraction(1), Fraction(-1), Fraction(2), Fraction(-2))
 

@@ -59,12 +59,12 @@ from fractions import Fraction
 
 import torch
 
-from theory.activations import PiecewiseLinear, piecewise_linear
-from theory.config import Config
-from theory.network import Params
-from theory.proof import Verdict, prove
-from theory.regimes import kink_amplitudes, term_regime
-from theory.runs import Run, run_at, run_counts, run_sum, runs_in_data
+from radiuscnn.theory.activations import PiecewiseLinear, piecewise_linear
+from radiuscnn.theory.config import Config
+from radiuscnn.theory.network import Params
+from radiuscnn.theory.proof import Verdict, prove
+from radiuscnn.theory.regimes import kink_amplitudes, term_regime
+from radiuscnn.theory.runs import Run, run_at, run_counts, run_sum, runs_in_data
 
 ROLES = ("determined", "inequality", "free")
 FAMILIES = (
@@ -469,7 +469,7 @@ def _enters(name: str, term: TermState) -> bool:
 def output_jacobian(cfg: Config, params: dict, e: int, x: torch.Tensor) -> torch.Tensor:
     """``d y_b / d theta`` of member ``e`` on the batch ``x``, float64, shape (B, #parameters)
     with the columns in :func:`parameter_names` order (autograd, vectorised)."""
-    from numeric.model import forward
+    from radiuscnn.numeric.model import forward
 
     names = ["w", "b", "v" if cfg.head == "gap" else "V", "beta"]
     member = tuple(params[k][e : e + 1].detach().to(torch.float64) for k in names)
@@ -484,7 +484,7 @@ def output_jacobian(cfg: Config, params: dict, e: int, x: torch.Tensor) -> torch
 def jacobian_roles(cfg: Config, params: dict, e: int, x: torch.Tensor, coefficient_tol: float) -> tuple[WeightRole, ...]:
     """Roles from the float64 autograd Jacobian of the outputs on the batch ``x`` (for
     activations without pieces): determined when some ``|d y_b / d theta| > tol``, else free."""
-    from numeric.model import to_exact
+    from radiuscnn.numeric.model import to_exact
 
     jac = output_jacobian(cfg, params, e, x).abs().max(dim=0).values
     values = parameter_values(cfg, to_exact(cfg, params, e))
@@ -734,8 +734,8 @@ def analyse_ensemble(
 ) -> tuple[NetworkAnalysis, ...]:
     """:func:`analyse_network` for every member (or the given ``members``) of a trained
     ensemble ``params`` (``numeric.model`` layout) on the grid of ``n_amplitudes`` amplitudes."""
-    from numeric.data import make_dataset
-    from numeric.model import forward, to_exact
+    from radiuscnn.numeric.data import make_dataset
+    from radiuscnn.numeric.model import forward, to_exact
 
     data = make_dataset(cfg, n_amplitudes, torch.float64)
     E = params["w"].shape[0]

@@ -11,7 +11,7 @@ named by a hash of the configuration, the training configuration, the torch vers
 source code of ``theory/`` and ``numeric/``, so a cached ensemble is never stale. The test
 fixtures (``verify/conftest.py``) and ``benchmarks/mutation.py`` use the same cache.
 
-Run ``python -m verify.atlas`` for the default grid (about two minutes on two cores).
+Run ``python -m radiuscnn.verify.atlas`` for the default grid (about two minutes on two cores).
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from typing import Callable
 
 import torch
 
-from numeric.ensemble import TrainConfig, one_thread
-from theory.config import Config, default_config
-from verify.analysis import NetworkAnalysis, Tolerances, analyse_ensemble, success_summary
+from radiuscnn.numeric.ensemble import TrainConfig, one_thread
+from radiuscnn.theory.config import Config, default_config
+from radiuscnn.verify.analysis import NetworkAnalysis, Tolerances, analyse_ensemble, success_summary
 
 REPO = Path(__file__).resolve().parents[1]
 CACHE = REPO / ".cache" / "verify"
@@ -78,8 +78,8 @@ class TrainedEnsemble:
 def train_cached(cfg: Config, tcfg: TrainConfig, cache: Path | None = CACHE) -> TrainedEnsemble:
     """Train ``cfg`` with ``tcfg`` or load the identical run from ``cache`` (``None``: no
     cache). A file lock makes concurrent callers (pytest-xdist workers) train only once."""
-    from numeric.checkpoint import CheckpointError, load_run, save_run
-    from numeric.ensemble import train
+    from radiuscnn.numeric.checkpoint import CheckpointError, load_run, save_run
+    from radiuscnn.numeric.ensemble import train
 
     def fresh(directory: Path | None) -> TrainedEnsemble:
         start = time.perf_counter()

@@ -14,7 +14,7 @@ from collections import Counter
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from theory.config import Config
+from radiuscnn.theory.config import Config
 
 Pattern = tuple[int, ...]
 

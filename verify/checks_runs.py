@@ -19,14 +19,14 @@ import sympy as sp
 import torch
 import torch.nn.functional as F
 
-from theory.activations import piecewise_linear
-from theory.config import Config
-from theory.constraints import BulkEquations, bulk_equations
-from theory.counts import count_mismatches
-from theory.network import Params, output
-from theory.runs import run_counts, run_pattern
-from theory.symbolic import exact_output, substitution
-from verify import brute_force as bf
+from radiuscnn.theory.activations import piecewise_linear
+from radiuscnn.theory.config import Config
+from radiuscnn.theory.constraints import BulkEquations, bulk_equations
+from radiuscnn.theory.counts import count_mismatches
+from radiuscnn.theory.network import Params, output
+from radiuscnn.theory.runs import run_counts, run_pattern
+from radiuscnn.theory.symbolic import exact_output, substitution
+from radiuscnn.verify import brute_force as bf
 
 
 @dataclass(frozen=True)

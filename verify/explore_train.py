@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from theory.config import Config
+from radiuscnn.theory.config import Config
 
 StepProgress = Callable[[int, int], None]
 """``progress(step, steps)`` during training."""
@@ -84,7 +84,7 @@ def torch_threads(n: int | None) -> Iterator[None]:
 def _analysis():
     """``verify.analysis`` or ``None`` when it cannot be imported."""
     try:
-        from verify import analysis
+        from radiuscnn.verify import analysis
     except ImportError:
         return None
     if not hasattr(analysis, "analyse_ensemble"):
@@ -112,7 +112,7 @@ def trained_columns(
     member_progress: MemberProgress | None = None,
 ) -> TrainedColumns:
     """Train ``tcfg.seeds`` networks of ``cfg`` and analyse every member (module docstring)."""
-    from numeric.ensemble import train
+    from radiuscnn.numeric.ensemble import train
 
     def on_step(step, steps, _loss):
         if step_progress is not None:

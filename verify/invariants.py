@@ -43,12 +43,12 @@ from dataclasses import dataclass
 
 import torch
 
-from numeric.data import make_dataset
-from numeric.ensemble import TrainConfig, deterministic, make_optimizer, train
-from numeric.model import Ensemble, forward, init_params
-from theory.config import Config
-from theory.runs import run_at
-from verify.atlas import one_thread
+from radiuscnn.numeric.data import make_dataset
+from radiuscnn.numeric.ensemble import TrainConfig, deterministic, make_optimizer, train
+from radiuscnn.numeric.model import Ensemble, forward, init_params
+from radiuscnn.theory.config import Config
+from radiuscnn.theory.runs import run_at
+from radiuscnn.verify.atlas import one_thread
 
 HOMOGENEOUS = ("relu", "leaky_relu", "abs", "identity")
 

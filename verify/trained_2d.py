@@ -40,8 +40,8 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from theory.config import Config
-from theory.disk import (
+from radiuscnn.theory.config import Config
+from radiuscnn.theory.disk import (
     Offset,
     always_background,
     gap_error_floor,
@@ -96,8 +96,8 @@ def _numpy(params: dict) -> dict[str, np.ndarray]:
 def member_errors(cfg: Config, params: dict, n_amplitudes: int = 21) -> np.ndarray:
     """Errors ``y - rho`` (E, |R|, n_amplitudes) in float64 on the evenly spaced amplitude grid
     of :func:`numeric.data.make_dataset` (reference forward pass :func:`numeric.model.forward`)."""
-    from numeric.data import make_dataset
-    from numeric.model import forward
+    from radiuscnn.numeric.data import make_dataset
+    from radiuscnn.numeric.model import forward
 
     data = make_dataset(cfg, n_amplitudes, torch.float64)
     p64 = {k: v.detach().to(torch.float64) for k, v in params.items()}
@@ -109,7 +109,7 @@ def member_errors(cfg: Config, params: dict, n_amplitudes: int = 21) -> np.ndarr
 
 def pattern_sums(cfg: Config, w: np.ndarray) -> dict[tuple[Offset, ...], np.ndarray]:
     """``{J: W_c[J] for every channel}`` over the nonempty patterns of the data (float64)."""
-    from theory.disk import pattern_counts
+    from radiuscnn.theory.disk import pattern_counts
 
     pats = {J for rho in cfg.radii for J in pattern_counts(cfg, rho) if J}
     return {J: sum(w[:, s + cfg.h_l, t + cfg.h_l] for s, t in J) for J in pats}
@@ -207,7 +207,7 @@ class GapComparison:
 
 def _counter_family(cfg: Config, w_c: np.ndarray, b: float, support: tuple[Offset, ...]) -> tuple[bool, int]:
     """``(in_family, alive_windows)`` for one channel (see :class:`GapNet`)."""
-    from theory.disk import pattern_counts
+    from radiuscnn.theory.disk import pattern_counts
 
     a0, a1 = float(cfg.a_min), float(cfg.a_max)
     sup = set(support)
@@ -414,10 +414,10 @@ def train_in_regime(
     :func:`numeric.ensemble.train` uses."""
     import time
 
-    from numeric import windows
-    from numeric.data import make_dataset
-    from numeric.ensemble import deterministic, make_optimizer
-    from numeric.model import init_params
+    from radiuscnn.numeric import windows
+    from radiuscnn.numeric.data import make_dataset
+    from radiuscnn.numeric.ensemble import deterministic, make_optimizer
+    from radiuscnn.numeric.model import init_params
 
     start = time.perf_counter()
     data = make_dataset(cfg, tcfg.amplitudes, tcfg.torch_dtype)
@@ -564,8 +564,8 @@ def d1_trained(cfg: Config, tcfg, out_dir: str | Path | None = None) -> dict:
     """Train and compare everything D1 asks for on ``cfg`` (2D): one-channel GAP, GAP with
     ``cfg.channels``, FC from the default init (regime census + I1c) and FC from the regime
     init (ring law); optionally write the two figures into ``out_dir``. Plain dict."""
-    from numeric.ensemble import train
-    from numeric.model import init_params
+    from radiuscnn.numeric.ensemble import train
+    from radiuscnn.numeric.model import init_params
 
     out: dict = {}
     g1cfg = cfg.with_(head="gap", channels=1, activation="relu")

@@ -1,0 +1,180 @@
+"""``radiuscnn check RUN_DIR``: read every trained network of a saved run (claim T1).
+
+Loads a run written by ``radiuscnn train --out RUN_DIR`` (``numeric.checkpoint.load_run``,
+which verifies it), analyses each member with :mod:`verify.analysis` (regime, section-5
+equations and residuals, family, role of every weight, exact proof over the amplitude
+interval) and prints one row per network, or with ``--network E`` one network weight by
+weight. A run that cannot be loaded is one line on stderr and exit code 1.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from radiuscnn.commands._output import console, print_json, progress_console
+
+EXIT_FAILURE = 1
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "check",
+        help="analyse every network of a saved run: regime, equations, family, roles, proof",
+        description="Analyse the networks of a run saved by 'radiuscnn train --out RUN_DIR' "
+        "(claim T1): the regime of every (channel, run) term over the amplitude interval, the "
+        "slope/value equations of that regime and their residuals, the solution family, the "
+        "role of every weight (determined / inequality-constrained / free) and the exact proof "
+        "verdict on the whole interval.",
+    )
+    p.add_argument("run_dir", metavar="RUN_DIR", help="directory written by 'radiuscnn train --out'")
+    p.add_argument("--json", action="store_true", help="machine-readable JSON on stdout")
+    p.add_argument("--network", type=int, metavar="E", default=None,
+                   help="show network E (0-based member index) weight by weight")
+    p.set_defaults(run=run)
+
+
+def _fail(message: str) -> int:
+    print(f"radiuscnn check: error: {message}", file=sys.stderr)
+    return EXIT_FAILURE
+
+
+def analyse_run(cfg, tcfg, params, members, quiet: bool):
+    """Analyse the given members under a transient progress bar on stderr."""
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    from radiuscnn.verify.analysis import Tolerances, analyse_ensemble
+
+    tol = Tolerances(loss=tcfg.tolerance)
+    if quiet or len(members) == 1:
+        return analyse_ensemble(cfg, params, tcfg.amplitudes, tol, members)
+    out = []
+    columns = (TextColumn("analysing networks"), BarColumn(), TextColumn("{task.completed}/{task.total}"))
+    with Progress(*columns, console=progress_console(), transient=True) as bar:
+        task = bar.add_task("check", total=len(members))
+        for e in members:
+            out.extend(analyse_ensemble(cfg, params, tcfg.amplitudes, tol, [e]))
+            bar.update(task, advance=1)
+    return tuple(out)
+
+
+def _row(table, *cells) -> None:
+    """Add a row of plain text (equation names like ``value[r=3]`` are not Rich markup)."""
+    from rich.markup import escape
+
+    table.add_row(*(escape(str(c)) for c in cells))
+
+
+def roles_text(summary: dict) -> str:
+    return " / ".join(f"{summary[k]} {k}" for k in ("determined", "inequality", "free"))
+
+
+SUMMARY_KEYS = ("index", "loss", "solved", "family", "channels", "verdict", "proof", "max_residual",
+                "equations_hold", "generic", "roles", "plateau")
+
+
+def network_row(a) -> dict:
+    """The per-network JSON record of ``check --json``: the analysis without its per-weight,
+    per-term and per-equation detail (``--network E --json`` prints all of it)."""
+    data = a.to_json()
+    return {**{key: data[key] for key in SUMMARY_KEYS}, "crossings": len(a.crossings)}
+
+
+def summary_table(cfg, tcfg, analyses):
+    from rich.table import Table
+
+    solved = sum(a.solved for a in analyses)
+    table = Table(title=f"{len(analyses)} networks: N={cfg.size} k={cfg.kernel} C={cfg.channels} "
+                        f"{cfg.activation} {cfg.padding} {cfg.head}, A=[{cfg.a_min}, {cfg.a_max}]; "
+                        f"solved (MSE <= {tcfg.tolerance:g}): {solved}/{len(analyses)}")
+    for name, justify in (("net", "right"), ("final loss", "right"), ("family", "left"),
+                          ("max residual", "right"), ("verdict", "left"), ("roles", "left")):
+        table.add_column(name, justify=justify)
+    for a in analyses:
+        family = a.family if a.generic else f"{a.family} ({len(a.crossings)} crossing)"
+        _row(
+            table, str(a.index), f"{a.loss:.3e}", family,
+            "-" if a.max_residual is None else f"{a.max_residual:.3g}",
+            a.verdict_text, roles_text(a.roles_summary),
+        )
+    return table
+
+
+def network_tables(cfg, a, p=None):
+    """Weight-by-weight, regime and worst-equation tables of one network (``p``: its exact
+    parameters, to print the equations symbolically)."""
+    from rich.table import Table
+
+    from rich.markup import escape
+
+    from radiuscnn.theory.activations import piecewise_linear
+    from radiuscnn.verify.analysis import symbolic_equation
+
+    act = piecewise_linear(cfg.activation, cfg.alpha)
+    weights = Table(title=escape(f"network {a.index}: {a.family}, {a.verdict_text}, loss {a.loss:.3e}; "
+                          f"{roles_text(a.roles_summary)}"))
+    for name in ("weight", "value", "role", "equation (largest coefficient) or slack"):
+        weights.add_column(name)
+    for r in a.roles:
+        _row(weights, r.name, f"{float(r.value):+.6f}", r.role, r.detail())
+    tables = [weights]
+    if a.terms:
+        regime = Table(title="regime of each (channel, run) term over [a_min, a_max]")
+        for name in ("channel", "run", "W[J]", "at a_min", "at a_max", "status", "margin / kinks"):
+            regime.add_column(name)
+        for t in a.terms:
+            extra = ", ".join(f"a*={float(k):.4g}" for k in t.kinks) if t.kinks else (
+                "-" if t.margin is None else f"{float(t.margin):.4g}")
+            _row(regime, str(t.channel), "{" + ",".join(map(str, t.run)) + "}", f"{float(t.run_sum):+.5f}",
+                           f"{t.at_min} (p{t.piece_min})", f"{t.at_max} (p{t.piece_max})", t.status, extra)
+        tables.append(regime)
+        eqs = Table(title=f"section-5 equations ({len(a.equations)}; the 10 with the largest share of the error)")
+        for name in ("equation", "form in this regime (= 0)", "residual", "share of |y - r|"):
+            eqs.add_column(name)
+        for e in sorted(a.equations, key=lambda e: -e.bound)[:10]:
+            form = "-" if p is None else str(symbolic_equation(cfg, p, act, e))
+            form = form if len(form) <= 160 else form[:157] + "..."
+            _row(eqs, e.name, form, f"{float(e.residual):+.4g}", f"{float(e.bound):.4g}")
+        tables.append(eqs)
+    if a.plateau is not None:
+        fit = a.plateau
+        plateau = Table(title="plateau fit y ~ a f(r) + g")
+        for name in ("f(r) per radius", "g", "fit RMS", "loss RMS", "best mass-affine MSE"):
+            plateau.add_column(name)
+        _row(plateau, ", ".join(f"{x:.3g}" for x in fit.f), f"{fit.g:.4g}", f"{fit.fit_rms:.3g}",
+                        f"{fit.loss_rms:.3g}", f"{fit.mass_loss:.4g}")
+        tables.append(plateau)
+    return tables
+
+
+def run(args) -> int:
+    from radiuscnn.numeric.checkpoint import CheckpointError, load_run
+
+    try:
+        cfg, tcfg, params, metrics = load_run(args.run_dir)
+    except CheckpointError as error:
+        return _fail(str(error))
+    if cfg.dim != 1:
+        return _fail(f"{args.run_dir}: check analyses 1D runs; this run is {cfg.dim}D")
+    members = int(params["beta"].shape[0])
+    if args.network is not None and not 0 <= args.network < members:
+        return _fail(f"--network: expected 0..{members - 1} for this run of {members} networks, got {args.network}")
+    chosen = [args.network] if args.network is not None else list(range(members))
+    analyses = analyse_run(cfg, tcfg, params, chosen, quiet=args.json)
+
+    if args.json:
+        from radiuscnn.verify.analysis import success_summary
+
+        rows = [a.to_json() if args.network is not None else network_row(a) for a in analyses]
+        print_json({"config": cfg.to_json(), "train": tcfg.to_json(), "summary": success_summary(analyses),
+                    "networks": rows})
+        return 0
+    out = console()
+    if args.network is not None:
+        from radiuscnn.numeric.model import to_exact
+
+        exact = to_exact(cfg, params, args.network) if analyses[0].terms else None
+        for table in network_tables(cfg, analyses[0], exact):
+            out.print(table)
+        return 0
+    out.print(summary_table(cfg, tcfg, analyses))
+    return 0

@@ -1,0 +1,161 @@
+"""Save and load a trained ensemble: ``params.safetensors`` + ``run.json``.
+
+A run directory holds
+
+* ``params.safetensors``: the parameter tensors ("w", "b", "v" or "V", "beta"; leading member
+  axis), in safetensors format, which stores raw numbers and can never execute code;
+* ``run.json``: ``format``/``version``, the :class:`~theory.config.Config`, the
+  :class:`~numeric.ensemble.TrainConfig`, the metrics (per-member final MSE, success flags,
+  loss history; non-finite numbers as ``null``), and the SHA-256, dtype and shapes of the
+  tensor file.
+
+:func:`load_run` trusts nothing: it checks the format version, re-validates both configs,
+verifies the SHA-256 of the tensor bytes before parsing them, parses them with safetensors
+only (never pickle), checks names, shapes against the config, dtype, and that every weight is
+finite. Each failure raises :class:`CheckpointError` with a one-line message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from pathlib import Path
+
+import safetensors.torch
+import torch
+
+from radiuscnn.numeric.ensemble import DTYPES, TrainConfig, TrainResult
+from radiuscnn.numeric.model import Ensemble, param_shapes
+from radiuscnn.theory.config import Config, ConfigError
+
+FORMAT = "radiuscnn-run"
+VERSION = 1
+PARAMS_FILE = "params.safetensors"
+RUN_FILE = "run.json"
+
+
+class CheckpointError(Exception):
+    """A run directory that cannot be loaded; the message is one line."""
+
+
+def _finite_or_none(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+def metrics_of(result: TrainResult) -> dict:
+    """The JSON metrics of a training result (non-finite losses become ``null``)."""
+    return {
+        "loss": [_finite_or_none(x) for x in result.loss.to(torch.float64).tolist()],
+        "success": [bool(s) for s in result.success.tolist()],
+        "success_rate": result.success_rate,
+        "tolerance": result.tolerance,
+        "member_seeds": list(result.member_seeds),
+        "history_steps": list(result.history_steps),
+        "history": [[_finite_or_none(x) for x in row] for row in result.history.to(torch.float64).tolist()],
+        "seconds": result.seconds,
+    }
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def save_run(directory: str | os.PathLike, cfg: Config, tcfg: TrainConfig, result: TrainResult) -> Path:
+    """Write ``result`` to ``directory`` (created if needed); returns the directory."""
+    root = Path(directory)
+    root.mkdir(parents=True, exist_ok=True)
+    tensors = {name: t.detach().cpu().contiguous() for name, t in result.params.items()}
+    blob = safetensors.torch.save(tensors, metadata={"format": FORMAT, "version": str(VERSION)})
+    _write_atomic(root / PARAMS_FILE, blob)
+    members = int(tensors["beta"].shape[0])
+    run = {
+        "format": FORMAT,
+        "version": VERSION,
+        "config": cfg.to_json(),
+        "train": tcfg.to_json(),
+        "members": members,
+        "tensors": {
+            "file": PARAMS_FILE,
+            "sha256": hashlib.sha256(blob).hexdigest(),
+            "dtype": str(tensors["beta"].dtype).removeprefix("torch."),
+            "shapes": {name: list(t.shape) for name, t in tensors.items()},
+        },
+        "metrics": metrics_of(result),
+        "software": {"torch": torch.__version__},
+    }
+    _write_atomic(root / RUN_FILE, (json.dumps(run, indent=1, allow_nan=False) + "\n").encode())
+    return root
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise CheckpointError(f"{path}: missing file") from None
+    except OSError as error:
+        raise CheckpointError(f"{path}: cannot read ({error.strerror or error})") from None
+
+
+def _run_json(root: Path) -> dict:
+    path = root / RUN_FILE
+    if not root.is_dir():
+        raise CheckpointError(f"{root}: not a run directory (missing)")
+    try:
+        run = json.loads(_read(path))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise CheckpointError(f"{path}: not valid JSON ({error})") from None
+    if not isinstance(run, dict) or run.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: not a {FORMAT} file")
+    if run.get("version") != VERSION:
+        raise CheckpointError(f"{path}: format version {run.get('version')!r} is not supported (expected {VERSION})")
+    for key in ("config", "train", "members", "tensors", "metrics"):
+        if key not in run:
+            raise CheckpointError(f"{path}: missing field {key!r}")
+    return run
+
+
+def load_run(directory: str | os.PathLike) -> tuple[Config, TrainConfig, Ensemble, dict]:
+    """Read and verify a run directory written by :func:`save_run` (module docstring)."""
+    root = Path(directory)
+    run = _run_json(root)
+    where = root / RUN_FILE
+    try:
+        cfg = Config.from_json(run["config"])
+        tcfg = TrainConfig.from_json(run["train"])
+    except (ConfigError, TypeError, ValueError) as error:
+        raise CheckpointError(f"{where}: invalid configuration: {error}") from None
+    info = run["tensors"]
+    if not isinstance(info, dict) or info.get("file") != PARAMS_FILE or not isinstance(info.get("sha256"), str):
+        raise CheckpointError(f"{where}: malformed 'tensors' record")
+    members = run["members"]
+    if isinstance(members, bool) or not isinstance(members, int) or members < 1:
+        raise CheckpointError(f"{where}: 'members' must be a positive integer, got {members!r}")
+
+    path = root / PARAMS_FILE
+    blob = _read(path)
+    digest = hashlib.sha256(blob).hexdigest()
+    if digest != info["sha256"]:
+        raise CheckpointError(f"{path}: SHA-256 mismatch (file changed or corrupt): {digest[:12]}... != recorded {info['sha256'][:12]}...")
+    try:
+        params = safetensors.torch.load(blob)
+    except Exception as error:  # safetensors raises its own error types; never fall back to pickle
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise CheckpointError(f"{path}: not a valid safetensors file ({reason})") from None
+
+    expected = param_shapes(cfg, members)
+    if set(params) != set(expected):
+        raise CheckpointError(f"{path}: tensors {sorted(params)} do not match the config's {sorted(expected)}")
+    dtype = DTYPES[tcfg.dtype]
+    for name, shape in expected.items():
+        tensor = params[name]
+        if tuple(tensor.shape) != shape:
+            raise CheckpointError(f"{path}: {name!r} has shape {tuple(tensor.shape)}, the config needs {shape}")
+        if tensor.dtype != dtype:
+            raise CheckpointError(f"{path}: {name!r} has dtype {tensor.dtype}, the run was trained in {tcfg.dtype}")
+        if not bool(torch.isfinite(tensor).all()):
+            raise CheckpointError(f"{path}: {name!r} contains NaN or infinite weights")
+    return cfg, tcfg, params, run["metrics"]

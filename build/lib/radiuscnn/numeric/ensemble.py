@@ -1,0 +1,255 @@
+"""Train an ensemble of independent networks in one tensor program (THEORY.md sections 6, 9).
+
+Member ``e`` starts from ``init_params`` with seed ``seed + e`` and minimises its own mean
+squared error over the data set (radii x amplitude grid, full batch)::
+
+    L_e = (1/B) sum_b (y_e(x_b) - r_b)^2,        loss = sum_e L_e.
+
+Each member's parameters enter only its own ``L_e``, so ``d loss / d theta_e = d L_e / d theta_e``
+and, since Adam and plain GD act elementwise, every member follows exactly the trajectory it
+would follow alone (``train_solo``; equal up to summation-order rounding). The forward pass is
+the window-dedupe fast path (``numeric.windows``).
+
+Success: a member succeeds when its final MSE is ``<= tolerance`` (default ``1e-3``, i.e. an
+RMS error of about 0.03 radius units, far below the 0.5 that rounding would forgive). A NaN
+loss never succeeds.
+
+Defaults (the embedded config of THEORY.md section 9): Adam, lr 0.01, 10000 full-batch steps,
+64 seeds, 11 amplitudes, float32; about 1 ms per step for all 64 members on one idle core.
+Measured on the default config: 21/64 seeds succeed (MSE <= 1e-3); 35/64 stall at
+the amplitude-proportional plateau (MSE 5.346, the output affine in the pulse mass ``a(2r+1)``),
+7/64 die (constant output 7 = mean radius, MSE 18.667), 1/64 is still descending (MSE 0.002).
+With 2000 steps no seed has reached 1e-3 yet (the successful ones converge slowly); 20000
+steps add one success, so the plateau, not the step budget, limits the rate.
+
+Determinism: training is a pure function of (Config, TrainConfig): the init uses one private
+generator per member, the data are a fixed grid, the batch is full, and training runs with
+``torch.use_deterministic_algorithms(True)`` (restored afterwards), so the same configuration
+gives bit-identical weights on the same machine and thread count.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Callable, Iterator, Mapping
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from radiuscnn.numeric import windows
+from radiuscnn.numeric.activations import for_config
+from radiuscnn.numeric.data import Dataset, make_dataset
+from radiuscnn.numeric.model import Ensemble, init_params, pad
+from radiuscnn.theory.config import Config, ConfigError
+
+from radiuscnn.numeric.train_config import OPTIMIZERS, TrainConfig  # noqa: F401 - re-exported
+
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+Progress = Callable[[int, int, torch.Tensor], None]
+"""``progress(step, steps, loss)``: called at every history point with the (E,) losses."""
+Record = Callable[[int, Ensemble], Mapping[str, torch.Tensor]]
+"""``record(step, params) -> {name: tensor}``: called before every update and after the last
+(``steps + 1`` calls) with the detached parameters; each name's values are stacked into
+``TrainResult.records[name]`` of shape ``(steps + 1, ...)``. E.g. the I1 balancedness
+``||w_c||^2 + b_c^2 - v_c^2``."""
+
+
+@dataclass(frozen=True, eq=False)
+class TrainResult:
+    """Trained ``params`` (E members, detached); ``loss`` (E,) final MSE on the data set;
+    ``history`` (H, E) the loss after ``history_steps[h]`` updates; ``success`` (E,) bool,
+    ``loss <= tolerance``; ``records`` from the record hook or ``None``; wall ``seconds``."""
+
+    params: Ensemble
+    loss: torch.Tensor
+    history_steps: tuple[int, ...]
+    history: torch.Tensor
+    success: torch.Tensor
+    tolerance: float
+    member_seeds: tuple[int, ...]
+    seconds: float
+    records: dict[str, torch.Tensor] | None = None
+
+    @property
+    def success_rate(self) -> float:
+        return float(self.success.to(torch.float64).mean())
+
+
+def history_steps(steps: int, points: int) -> tuple[int, ...]:
+    """Every ``max(1, steps // points)``-th step from 0, plus the last step."""
+    every = max(1, steps // points)
+    return tuple(sorted(set(range(0, steps + 1, every)) | {steps}))
+
+
+def succeeded(loss: torch.Tensor, tolerance: float) -> torch.Tensor:
+    """``loss <= tolerance`` elementwise (NaN fails)."""
+    return loss <= tolerance
+
+
+@contextmanager
+def deterministic() -> Iterator[None]:
+    """Run with ``torch.use_deterministic_algorithms(True)``, restoring the previous setting."""
+    enabled = torch.are_deterministic_algorithms_enabled()
+    warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
+    torch.use_deterministic_algorithms(True)
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(enabled, warn_only=warn_only)
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Run torch on one thread, restoring the previous count. The tensors here are tiny, so
+    threads only add synchronisation (several times slower on two shared cores), and results
+    then do not depend on the machine's core count."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def make_optimizer(tcfg: TrainConfig, parameters) -> torch.optim.Optimizer:
+    """``torch.optim.Adam(lr)`` or plain GD ``torch.optim.SGD(lr, momentum=0)``."""
+    if tcfg.optimizer == "adam":
+        return torch.optim.Adam(parameters, lr=tcfg.lr)
+    return torch.optim.SGD(parameters, lr=tcfg.lr, momentum=0.0)
+
+
+def _run(
+    tcfg: TrainConfig,
+    parameters: list[torch.Tensor],
+    losses: Callable[[], torch.Tensor],
+    snapshot: Callable[[], Ensemble],
+    progress: Progress | None,
+    record: Record | None,
+    member_seeds: tuple[int, ...],
+) -> TrainResult:
+    """The training loop shared by ``train`` and ``train_solo``; ``losses()`` gives (E,) MSEs."""
+    start = time.perf_counter()
+    optimizer = make_optimizer(tcfg, parameters)
+    marks = set(history_steps(tcfg.steps, tcfg.history))
+    history: list[torch.Tensor] = []
+    records: dict[str, list[torch.Tensor]] = {}
+    with deterministic():
+        for step in range(tcfg.steps + 1):
+            last = step == tcfg.steps
+            with torch.set_grad_enabled(not last):
+                per_member = losses()
+            if step in marks:
+                history.append(per_member.detach().clone())
+                if progress is not None:
+                    progress(step, tcfg.steps, history[-1])
+            if record is not None:
+                for name, value in record(step, snapshot()).items():
+                    records.setdefault(name, []).append(value.detach().clone())
+            if last:
+                break
+            optimizer.zero_grad(set_to_none=True)
+            per_member.sum().backward()
+            optimizer.step()
+    loss = history[-1]
+    return TrainResult(
+        params=snapshot(),
+        loss=loss,
+        history_steps=tuple(sorted(marks)),
+        history=torch.stack(history),
+        success=succeeded(loss, tcfg.tolerance),
+        tolerance=tcfg.tolerance,
+        member_seeds=member_seeds,
+        seconds=time.perf_counter() - start,
+        records={k: torch.stack(v) for k, v in records.items()} if record is not None else None,
+    )
+
+
+def train(
+    cfg: Config,
+    tcfg: TrainConfig,
+    progress: Progress | None = None,
+    record: Record | None = None,
+    dataset: Dataset | None = None,
+) -> TrainResult:
+    """Train ``tcfg.seeds`` members of ``cfg`` at once (module docstring) on ``dataset``
+    (default ``make_dataset(cfg, tcfg.amplitudes, tcfg.torch_dtype)``); ``progress`` and
+    ``record`` are the optional hooks described at :data:`Progress` and :data:`Record`."""
+    data = dataset if dataset is not None else make_dataset(cfg, tcfg.amplitudes, tcfg.torch_dtype)
+    plan = windows.plan(cfg, data.x)
+    params = init_params(cfg, tcfg.seeds, tcfg.seed, tcfg.torch_dtype)
+    for tensor in params.values():
+        tensor.requires_grad_(True)
+
+    def losses() -> torch.Tensor:
+        output = windows.output(cfg, params, plan)
+        return ((output - data.y) ** 2).mean(dim=1)
+
+    def snapshot() -> Ensemble:
+        return {name: t.detach().clone() for name, t in params.items()}
+
+    return _run(tcfg, list(params.values()), losses, snapshot, progress, record, tcfg.member_seeds)
+
+
+class SoloNet(nn.Module):
+    """One network as a plain ``nn.Module``: ``nn.ConvNd(1, C, k)`` with PyTorch's own padding
+    ('same', ``padding_mode='circular'``) where PyTorch supports it (explicit modulo padding when
+    circular padding must wrap more than once), ``sigma``, then ``nn.Linear`` on the GAP
+    features or the flattened activations."""
+
+    def __init__(self, cfg: Config, params: Ensemble):
+        super().__init__()
+        self.cfg = cfg
+        self.sigma = for_config(cfg)
+        conv = nn.Conv1d if cfg.dim == 1 else nn.Conv2d
+        self.prepad = cfg.padding == "circular" and cfg.h_r > cfg.size
+        if cfg.padding == "valid" or self.prepad:
+            self.conv = conv(1, cfg.channels, cfg.kernel)
+        else:
+            mode = "zeros" if cfg.padding == "zeros" else "circular"
+            self.conv = conv(1, cfg.channels, cfg.kernel, padding="same", padding_mode=mode)
+        features = cfg.channels * (1 if cfg.head == "gap" else cfg.n_outputs)
+        self.head = nn.Linear(features, 1)
+        dtype = params["w"].dtype
+        self.to(dtype)
+        with torch.no_grad():
+            self.conv.weight.copy_(params["w"][0].unsqueeze(1))
+            self.conv.bias.copy_(params["b"][0])
+            self.head.weight.copy_(params["v" if cfg.head == "gap" else "V"][0].reshape(1, -1))
+            self.head.bias.copy_(params["beta"])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.unsqueeze(1)
+        if self.prepad:
+            x = pad(self.cfg, x)
+        u = self.sigma(self.conv(x))
+        features = u.flatten(2).mean(-1) if self.cfg.head == "gap" else u.flatten(1)
+        return self.head(features)[:, 0]
+
+    def params(self) -> Ensemble:
+        """The weights as a one-member ensemble (THEORY.md names)."""
+        cfg = self.cfg
+        head = "v" if cfg.head == "gap" else "V"
+        shape = (1, cfg.channels, *((cfg.out_size,) * cfg.dim)) if head == "V" else (1, cfg.channels)
+        return {
+            "w": self.conv.weight.detach()[:, 0].unsqueeze(0).clone(),
+            "b": self.conv.bias.detach().unsqueeze(0).clone(),
+            head: self.head.weight.detach().reshape(shape).clone(),
+            "beta": self.head.bias.detach().clone(),
+        }
+
+
+def train_solo(cfg: Config, tcfg: TrainConfig, member_seed: int, dataset: Dataset | None = None) -> TrainResult:
+    """Train one network alone (``tcfg.seeds`` and ``tcfg.seed`` ignored) as an ``nn.Module``
+    with its own optimizer; it starts from ``init_params(cfg, 1, member_seed)``, so it must end
+    where member ``e`` of ``train(cfg, tcfg)`` ends when ``member_seed = tcfg.seed + e``."""
+    data = dataset if dataset is not None else make_dataset(cfg, tcfg.amplitudes, tcfg.torch_dtype)
+    net = SoloNet(cfg, init_params(cfg, 1, member_seed, tcfg.torch_dtype))
+
+    def losses() -> torch.Tensor:
+        return F.mse_loss(net(data.x), data.y).reshape(1)
+
+    return _run(tcfg, list(net.parameters()), losses, net.params, None, None, (member_seed,))

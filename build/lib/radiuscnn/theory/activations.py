@@ -1,0 +1,94 @@
+"""Activations as mathematical objects (THEORY.md sections 2 and 5).
+
+Piecewise-linear activations are *data*: a tuple of :class:`Piece` ``sigma(z) = s_p z + t_p``
+on ``[lo_p, hi_p]`` (``None`` = unbounded). They evaluate exactly on rationals, which is what
+the interval proofs of section 8 need. Every activation also has a SymPy form, used to build
+the symbolic network output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy as sp
+
+PIECEWISE_LINEAR = ("relu", "leaky_relu", "abs", "hardtanh", "identity")
+ANALYTIC = ("identity", "tanh", "sigmoid", "softplus")
+
+
+@dataclass(frozen=True)
+class Piece:
+    """``sigma(z) = slope*z + intercept`` for ``lo <= z <= hi`` (``None`` = -inf / +inf)."""
+
+    lo: Fraction | None
+    hi: Fraction | None
+    slope: Fraction
+    intercept: Fraction
+
+    def contains(self, z: Fraction) -> bool:
+        return (self.lo is None or z >= self.lo) and (self.hi is None or z <= self.hi)
+
+    def __call__(self, z):
+        return self.slope * z + self.intercept
+
+
+@dataclass(frozen=True)
+class PiecewiseLinear:
+    """A continuous piecewise-linear activation; pieces ordered left to right."""
+
+    name: str
+    pieces: tuple[Piece, ...]
+
+    @property
+    def breakpoints(self) -> tuple[Fraction, ...]:
+        """The kinks ``z`` where consecutive pieces meet."""
+        return tuple(p.hi for p in self.pieces[:-1])
+
+    def piece_index(self, z: Fraction) -> int:
+        """Index of the piece containing ``z`` (the left one at a breakpoint)."""
+        for index, piece in enumerate(self.pieces):
+            if piece.contains(z):
+                return index
+        raise AssertionError("pieces must cover the real line")
+
+    def __call__(self, z: Fraction) -> Fraction:
+        return self.pieces[self.piece_index(z)](z)
+
+    def has_flat_half_line(self) -> bool:
+        """Whether some unbounded piece has slope 0 (the property A4 turns on)."""
+        ends = (self.pieces[0], self.pieces[-1])
+        return any(p.slope == 0 for p in ends)
+
+
+def piecewise_linear(name: str, alpha: Fraction = Fraction(1, 10)) -> PiecewiseLinear | None:
+    """The piece data of ``name``, or ``None`` when the activation is not piecewise linear."""
+    zero, one = Fraction(0), Fraction(1)
+    tables = {
+        "relu": ((None, zero, zero, zero), (zero, None, one, zero)),
+        "leaky_relu": ((None, zero, Fraction(alpha), zero), (zero, None, one, zero)),
+        "abs": ((None, zero, -one, zero), (zero, None, one, zero)),
+        "hardtanh": ((None, -one, zero, -one), (-one, one, one, zero), (one, None, zero, one)),
+        "identity": ((None, None, one, zero),),
+    }
+    if name not in tables:
+        return None
+    return PiecewiseLinear(name, tuple(Piece(*row) for row in tables[name]))
+
+
+def sympy_activation(name: str, alpha=sp.Rational(1, 10)):
+    """``sigma`` as a function from a SymPy expression to a SymPy expression."""
+    alpha = sp.nsimplify(alpha)
+    forms = {
+        "relu": lambda z: sp.Max(0, z),
+        "leaky_relu": lambda z: sp.Max(alpha * z, z),
+        "abs": lambda z: sp.Abs(z),
+        "hardtanh": lambda z: sp.Min(1, sp.Max(-1, z)),
+        "identity": lambda z: z,
+        "tanh": lambda z: sp.tanh(z),
+        "sigmoid": lambda z: 1 / (1 + sp.exp(-z)),
+        "softplus": lambda z: sp.log(1 + sp.exp(z)),
+    }
+    if name not in forms:
+        raise ValueError(f"unknown activation {name!r}")
+    return forms[name]

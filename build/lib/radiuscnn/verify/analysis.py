@@ -1,0 +1,780 @@
+"""What a trained network computes, weight by weight (THEORY.md sections 5, 6 (T1) and 8).
+
+For one member of a trained 1D ensemble (rational copy of its float weights, every float being
+a dyadic rational) this module reads:
+
+1. **Regime.** Every (channel, run) term ``z_{c,J}(a) = a W_c[J] + b_c`` of the run
+   decomposition (section 3) over ``A = [a_min, a_max]``: the piece of ``sigma`` holding ``z``
+   at ``a_min`` and at ``a_max`` and its name -- *killed* (lowest piece, flat), *saturated*
+   (highest piece, flat), *alive* (a piece with slope ``s_p != 0``) -- or *crossing* (the term
+   crosses a breakpoint ``z*`` at the kink amplitude ``a* = (z* - b_c)/W_c[J]`` inside ``A``).
+   Each non-crossing term has a *margin*: how far ``z`` stays from the ends of its piece over
+   ``A`` (the slack of the inequalities that keep it there).
+
+2. **Equations of section 5.** On each sub-interval of ``A`` between the kinks of radius ``r``
+   every term is on one piece ``p`` and ``y(r, a) - r = value(r) + a * slope(r) / |I|`` with
+
+       GAP: slope(r) = sum_c v_c sum_J n_J(r) s_p W_c[J]                        (= 0)
+            value(r) = beta + (1/|I|) sum_c v_c sum_J n_J(r) (s_p b_c + t_p) - r   (= 0)
+       FC:  slope(r) = sum_{c,i} V_{c,i} s_p W_c[J_i(r)]                          (= 0)
+            value(r) = beta + sum_{c,i} V_{c,i} (s_p b_c + t_p) - r               (= 0)
+
+   (for FC, ``y - r = value + a * slope``). Each equation is evaluated exactly (its
+   *residual*) together with its partial derivatives in every parameter, which are the
+   Jacobian of the outputs ``y(r, a)`` on the data with the regime held fixed:
+   ``d y / d theta = d value / d theta + a d slope / d theta / |I|``.
+
+3. **Roles.** A parameter is *determined* when some equation has a non-zero coefficient in it
+   (so the outputs on the data move with it; we name the equation with the largest
+   coefficient), *inequality-constrained* when all its coefficients vanish but it enters a
+   term ``z_{c,J}`` that the head uses (it only keeps killed/saturated runs where they are;
+   slack = the smallest margin of those terms), and *free* otherwise (no effect on the loss on
+   the data).
+
+4. **Family.** For a solved network (grid loss ``<= tol.loss``): *background counter* (a
+   channel whose empty run is not flat-killed while every non-empty run is killed counts the
+   background positions), *saturated inside counter* (non-empty runs on the top flat piece,
+   e.g. hardtanh at +1, count the inside positions), *linear cancellation* (some non-empty
+   term is on a sloped piece and the amplitude dependence cancels in the slope equations);
+   *analytic approximation* for an analytic ``sigma`` (A3: a small loss, never zero). For
+   an unsolved network: *plateau* when ``y(r, a) ~ a f(r) + g`` (least squares over the
+   training grid) explains the outputs, else *none*.
+
+5. **Verdict.** :func:`theory.proof.prove` on the rational weights: the exact maximum of
+   ``|y(r, a) - r|`` over ``R x A`` (endpoints and kinks); *proved within eps* when it is at
+   most ``tol.eps`` (default 1/2: rounding the output then recovers ``r`` for every amplitude),
+   *refuted* otherwise (with the counterexample), *inconclusive* for non piecewise-linear
+   ``sigma``.
+
+For non piecewise-linear ``sigma`` (tanh, sigmoid, softplus) there are no pieces: the regime
+and equations are empty, roles come from the numerical Jacobian of the outputs on the training
+grid (float64 autograd), and the verdict is inconclusive.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import torch
+
+from radiuscnn.theory.activations import PiecewiseLinear, piecewise_linear
+from radiuscnn.theory.config import Config
+from radiuscnn.theory.network import Params
+from radiuscnn.theory.proof import Verdict, prove
+from radiuscnn.theory.regimes import kink_amplitudes, term_regime
+from radiuscnn.theory.runs import Run, run_at, run_counts, run_sum, runs_in_data
+
+ROLES = ("determined", "inequality", "free")
+FAMILIES = (
+    "background counter",
+    "saturated inside counter",
+    "mixed counter",
+    "linear cancellation",
+    "analytic approximation",
+    "plateau",
+    "none",
+)
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    """Thresholds of the analysis.
+
+    ``loss``: grid MSE at or below which a network counts as solved (the trainer's default
+    1e-3). ``eps``: the verdict is *proved* when ``sup |y - r| <= eps`` over ``R x A``
+    (default 1/2, the rounding threshold). ``residual``: an equation holds when its share of the
+    error in output units (:attr:`Equation.bound`) is at most this; the verdict's exact maximal
+    error is the largest ``bound(value) + bound(slope)``, so the default equals ``eps``. ``coefficient``: a Jacobian entry counts as non-zero above this (absolute).
+    ``plateau``: an unsolved network is on an amplitude-proportional plateau when the fit
+    ``a f(r) + g`` leaves an RMS residual at most ``plateau * sqrt(loss)``.
+    """
+
+    loss: float = 1e-3
+    eps: Fraction = Fraction(1, 2)
+    residual: float = 0.5
+    coefficient: float = 1e-9
+    plateau: float = 0.2
+
+    def to_json(self) -> dict:
+        return {
+            "loss": self.loss,
+            "eps": str(self.eps),
+            "residual": self.residual,
+            "coefficient": self.coefficient,
+            "plateau": self.plateau,
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# Parameter names
+# --------------------------------------------------------------------------------------------
+def parameter_names(cfg: Config, p: Params) -> tuple[str, ...]:
+    """``w[c,t]`` (tap offset ``t``), ``b[c]``, ``v[c]`` or ``V[c,i]`` (position ``i``), ``beta``,
+    in the order of the ensemble tensors ``w, b, v|V, beta``."""
+    names = [f"w[{c},{t}]" for c in range(p.channels) for t in cfg.offsets]
+    names += [f"b[{c}]" for c in range(p.channels)]
+    if cfg.head == "gap":
+        names += [f"v[{c}]" for c in range(p.channels)]
+    else:
+        names += [f"V[{c},{i}]" for c in range(p.channels) for i in cfg.positions]
+    return (*names, "beta")
+
+
+def parameter_values(cfg: Config, p: Params) -> dict[str, Fraction]:
+    """``{name: exact value}`` in :func:`parameter_names` order."""
+    values = [x for row in p.w for x in row] + list(p.b)
+    values += list(p.v) if cfg.head == "gap" else [x for row in p.V for x in row]
+    return dict(zip(parameter_names(cfg, p), [*values, p.beta]))
+
+
+def replace_parameters(cfg: Config, p: Params, changes: dict) -> Params:
+    """``p`` with the named parameters (:func:`parameter_names`) set to new exact values."""
+    values = parameter_values(cfg, p)
+    unknown = set(changes) - set(values)
+    if unknown:
+        raise KeyError(f"unknown parameters {sorted(unknown)}")
+    values.update({k: Fraction(v) for k, v in changes.items()})
+    C = p.channels
+    w = tuple(tuple(values[f"w[{c},{t}]"] for t in cfg.offsets) for c in range(C))
+    b = tuple(values[f"b[{c}]"] for c in range(C))
+    if cfg.head == "gap":
+        return Params(w=w, b=b, beta=values["beta"], v=tuple(values[f"v[{c}]"] for c in range(C)))
+    V = tuple(tuple(values[f"V[{c},{i}]"] for i in cfg.positions) for c in range(C))
+    return Params(w=w, b=b, beta=values["beta"], V=V)
+
+
+def _head_name(cfg: Config, c: int, index: int | None) -> str:
+    return f"v[{c}]" if cfg.head == "gap" else f"V[{c},{cfg.positions[index]}]"
+
+
+def _uses(cfg: Config, p: Params, r: int):
+    """The terms of radius ``r`` as ``(c, J, head weight name, head weight, multiplicity)``:
+    GAP ``(c, J, v_c, n_J(r)/|I|)`` per run, FC ``(c, J_i(r), V_{c,i}, 1)`` per position."""
+    for c in range(p.channels):
+        if cfg.head == "gap":
+            for run, n in run_counts(cfg, r).items():
+                yield c, run, f"v[{c}]", p.v[c], Fraction(n, cfg.out_size)
+        else:
+            for index, i in enumerate(cfg.positions):
+                yield c, run_at(cfg, i, r), _head_name(cfg, c, index), p.V[c][index], Fraction(1)
+
+
+# --------------------------------------------------------------------------------------------
+# 1. Regime
+# --------------------------------------------------------------------------------------------
+def piece_state(act: PiecewiseLinear, piece: int) -> str:
+    """'alive' (slope != 0), 'killed' (flat, lowest piece), 'saturated' (flat, higher piece)."""
+    if act.pieces[piece].slope != 0:
+        return "alive"
+    return "killed" if piece == 0 else "saturated"
+
+
+def _margin(act: PiecewiseLinear, piece: int, zs) -> Fraction | None:
+    """``min_z min(z - lo_p, hi_p - z)`` over the given pre-activations (None: unbounded)."""
+    lo, hi = act.pieces[piece].lo, act.pieces[piece].hi
+    gaps = [z - lo for z in zs if lo is not None] + [hi - z for z in zs if hi is not None]
+    return min(gaps) if gaps else None
+
+
+@dataclass(frozen=True)
+class TermState:
+    """Regime of the term ``sigma(a W_c[J] + b_c)`` over ``A`` (module docstring, item 1).
+
+    ``piece_min``/``piece_max`` index ``sigma.pieces`` at ``a_min``/``a_max`` and
+    ``at_min``/``at_max`` name them; ``status`` is the name of the piece used on the whole
+    interval or ``'crossing'``; ``kinks`` are the kink amplitudes inside ``A``; ``margin`` the
+    slack of the inequalities keeping the term on its piece (0 when crossing, None when the
+    piece is the whole line)."""
+
+    channel: int
+    run: Run
+    run_sum: Fraction
+    piece_min: int
+    piece_max: int
+    at_min: str
+    at_max: str
+    status: str
+    piece: int | None
+    kinks: tuple[Fraction, ...]
+    margin: Fraction | None
+
+    def to_json(self) -> dict:
+        return {
+            "channel": self.channel,
+            "run": list(self.run),
+            "run_sum": float(self.run_sum),
+            "at_a_min": self.at_min,
+            "at_a_max": self.at_max,
+            "piece_min": self.piece_min,
+            "piece_max": self.piece_max,
+            "status": self.status,
+            "kinks": [str(k) for k in self.kinks],
+            "margin": None if self.margin is None else float(self.margin),
+        }
+
+
+def regime(cfg: Config, p: Params, act: PiecewiseLinear) -> tuple[TermState, ...]:
+    """The regime of every (channel, run) term with ``J`` a run of the data."""
+    out = []
+    for c in range(p.channels):
+        for run in runs_in_data(cfg):
+            W = run_sum(p.w[c], cfg, run)
+            t = term_regime(act, W, p.b[c], cfg.a_min, cfg.a_max, c, run)
+            zs = (cfg.a_min * W + p.b[c], cfg.a_max * W + p.b[c])
+            pmin, pmax = act.piece_index(zs[0]), act.piece_index(zs[1])
+            if t.crossing:
+                status, margin = "crossing", Fraction(0)
+            else:
+                status, margin = piece_state(act, t.piece), _margin(act, t.piece, zs)
+            out.append(
+                TermState(c, run, W, pmin, pmax, piece_state(act, pmin), piece_state(act, pmax),
+                          status, t.piece, t.kinks, margin)
+            )
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------------------------
+# 2. Equations with their coefficients
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Equation:
+    """One equation of section 5 on the sub-interval ``[lo, hi]`` of ``A`` for radius ``r``.
+
+    ``residual`` is its exact left side (``slope(r)`` or ``value(r)`` in the module docstring's
+    form; zero when the equation holds). ``bound`` is its share of the error in output units on
+    the sub-interval, centred at ``mid = (lo + hi)/2`` (the THEORY form puts the value equation
+    at ``a = 0``, which on a short sub-interval between kinks would overstate it): with
+    ``e(a) = y(r, a) - r = value + a slope / scale`` (``scale = |I|`` GAP, 1 FC),
+
+        bound(value) = |e(mid)|,   bound(slope) = |slope| (hi - lo) / (2 scale),
+        sup_{a in [lo, hi]} |y(r, a) - r| = bound(value) + bound(slope)      (exactly).
+
+    ``coefficients`` are the non-zero partial derivatives ``{parameter: d residual / d
+    parameter}`` with the regime fixed."""
+
+    name: str
+    kind: str
+    radius: int
+    lo: Fraction
+    hi: Fraction
+    residual: Fraction
+    bound: Fraction
+    coefficients: tuple[tuple[str, Fraction], ...]
+
+    def coefficient(self, name: str) -> Fraction:
+        return dict(self.coefficients).get(name, Fraction(0))
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "radius": self.radius,
+            "interval": [str(self.lo), str(self.hi)],
+            "residual": float(self.residual),
+            "bound": float(self.bound),
+            "coefficients": {k: float(v) for k, v in self.coefficients},
+        }
+
+
+def _add(acc: dict, name: str, value: Fraction) -> None:
+    if value:
+        acc[name] = acc.get(name, Fraction(0)) + value
+
+
+def _slope_scale(cfg: Config) -> Fraction:
+    """``slope = scale * d y / d a``: ``|I|`` for the GAP head (THEORY form), 1 for FC."""
+    return Fraction(cfg.out_size) if cfg.head == "gap" else Fraction(1)
+
+
+def equations(cfg: Config, p: Params, act: PiecewiseLinear) -> tuple[Equation, ...]:
+    """The slope and value equations of every radius and sub-interval (module docstring)."""
+    scale = _slope_scale(cfg)
+    W = {(c, run): run_sum(p.w[c], cfg, run) for c in range(p.channels) for run in runs_in_data(cfg)}
+    out = []
+    for r in cfg.radii:
+        uses = list(_uses(cfg, p, r))
+        kinks = {k for c, run, *_ in uses for k in kink_amplitudes(act, W[c, run], p.b[c], cfg.a_min, cfg.a_max)}
+        cuts = (cfg.a_min, *sorted(kinks), cfg.a_max)
+        split = len(cuts) > 2
+        for lo, hi in zip(cuts[:-1], cuts[1:]):
+            mid = (lo + hi) / 2
+            pieces = {key: act.pieces[act.piece_index(mid * Wj + p.b[key[0]])] for key, Wj in W.items()}
+            slope, value = Fraction(0), p.beta - r
+            d_slope: dict[str, Fraction] = {}
+            d_value: dict[str, Fraction] = {"beta": Fraction(1)}
+            for c, run, head, h, m in uses:
+                piece = pieces[c, run]
+                s, t = piece.slope, piece.intercept
+                if s:
+                    slope += scale * m * h * s * W[c, run]
+                    _add(d_slope, head, scale * m * s * W[c, run])
+                    for tap in run:
+                        _add(d_slope, f"w[{c},{tap}]", scale * m * h * s)
+                    _add(d_value, f"b[{c}]", m * h * s)
+                value += m * h * (s * p.b[c] + t)
+                _add(d_value, head, m * (s * p.b[c] + t))
+            where = f", a in [{lo}, {hi}]" if split else ""
+            # output units: the error e(a) = value + a slope/scale is affine on [lo, hi], so
+            # sup |e| = |e(mid)| + |slope| (hi - lo) / (2 scale): the value bound plus the slope bound
+            for kind, res, coef, bound in (
+                ("slope", slope, d_slope, abs(slope) * (hi - lo) / (2 * scale)),
+                ("value", value, d_value, abs(value + mid * slope / scale)),
+            ):
+                coefs = tuple((k, v) for k, v in coef.items() if v != 0)
+                out.append(Equation(f"{kind}[r={r}{where}]", kind, r, lo, hi, res, bound, coefs))
+    return tuple(out)
+
+
+def errors_from_equations(cfg: Config, eqs: tuple[Equation, ...], samples) -> list[Fraction]:
+    """``y(r, a) - r = value + a slope / scale`` on the sub-interval holding ``a``, for each
+    sample ``(r, a)`` of ``A`` (exact; ``y`` is continuous, so a kink may use either side)."""
+    scale = _slope_scale(cfg)
+    by_radius: dict[int, list[tuple[Fraction, Fraction, Fraction, Fraction]]] = {}
+    for slope, value in zip(eqs[0::2], eqs[1::2]):
+        by_radius.setdefault(slope.radius, []).append((slope.lo, slope.hi, slope.residual, value.residual))
+    out = []
+    for r, a in samples:
+        a = Fraction(a)
+        for lo, hi, s, v in by_radius[r]:
+            if lo <= a <= hi:
+                out.append(v + a * s / scale)
+                break
+        else:
+            raise ValueError(f"amplitude {a} outside [{cfg.a_min}, {cfg.a_max}]")
+    return out
+
+
+def parameter_symbols(cfg: Config, p: Params) -> dict:
+    """``{parameter name: real SymPy symbol}``, e.g. ``w[0,-1] -> w_{0,-1}``, ``beta -> beta``."""
+    import sympy as sp
+
+    def symbol(name: str):
+        if name == "beta":
+            return sp.Symbol("beta", real=True)
+        head, _, rest = name.partition("[")
+        return sp.Symbol(f"{head}_{{{rest[:-1]}}}", real=True)
+
+    return {name: symbol(name) for name in parameter_names(cfg, p)}
+
+
+def symbolic_equation(cfg: Config, p: Params, act: PiecewiseLinear, eq: Equation):
+    """The left side of ``eq`` as a SymPy expression in the parameter symbols, with every term
+    on the piece it occupies at ``p`` on ``eq``'s sub-interval (section 5's equation *for that
+    regime*: substituting ``p`` gives ``eq.residual``; its gradient gives ``eq.coefficients``)."""
+    import sympy as sp
+
+    sym = parameter_symbols(cfg, p)
+    mid = (eq.lo + eq.hi) / 2
+    scale = sp.Rational(_slope_scale(cfg))
+    total = sp.Integer(0) if eq.kind == "slope" else sym["beta"] - eq.radius
+    for c, run, head, _, m in _uses(cfg, p, eq.radius):
+        piece = act.pieces[act.piece_index(mid * run_sum(p.w[c], cfg, run) + p.b[c])]
+        s, t = sp.Rational(piece.slope), sp.Rational(piece.intercept)
+        m = sp.Rational(m)
+        if eq.kind == "slope":
+            total += scale * m * sym[head] * s * sp.Add(*[sym[f"w[{c},{tap}]"] for tap in run])
+        else:
+            total += m * sym[head] * (s * sym[f"b[{c}]"] + t)
+    return sp.expand(total)
+
+
+# --------------------------------------------------------------------------------------------
+# 3. Roles
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class WeightRole:
+    """The role of one parameter (module docstring, item 3). ``equation`` is the equation with
+    the largest coefficient and ``coefficient`` that coefficient (determined); ``slack`` the
+    smallest margin of the terms it keeps on their pieces and ``constraint`` names the tightest
+    (inequality); ``equations`` counts the equations it appears in."""
+
+    name: str
+    value: Fraction
+    role: str
+    equation: str | None = None
+    coefficient: Fraction | None = None
+    equations: int = 0
+    slack: Fraction | None = None
+    constraint: str | None = None
+
+    def detail(self) -> str:
+        """One human-readable line: the equation, or the slack, or why it is free."""
+        if self.role == "determined":
+            more = f" (+{self.equations - 1} more)" if self.equations > 1 else ""
+            return f"{self.equation}, coefficient {float(self.coefficient):.4g}{more}"
+        if self.role == "inequality":
+            return f"slack {float(self.slack):.4g}: {self.constraint}"
+        return self.constraint or "no effect on the outputs on the data"
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name,
+            "value": float(self.value),
+            "role": self.role,
+            "equation": self.equation,
+            "coefficient": None if self.coefficient is None else float(self.coefficient),
+            "equations": self.equations,
+            "slack": None if self.slack is None else float(self.slack),
+            "constraint": self.constraint,
+        }
+
+
+def _used_terms(cfg: Config, p: Params) -> set[tuple[int, Run]]:
+    """Terms ``(c, J)`` whose activation reaches the output: some radius uses them with a
+    non-zero head weight."""
+    return {(c, run) for r in cfg.radii for c, run, _, h, m in _uses(cfg, p, r) if h != 0 and m != 0}
+
+
+def roles(
+    cfg: Config, p: Params, terms: tuple[TermState, ...], eqs: tuple[Equation, ...], coefficient_tol: float
+) -> tuple[WeightRole, ...]:
+    """Every parameter's role from the equations' coefficients and the terms' margins."""
+    values = parameter_values(cfg, p)
+    used = _used_terms(cfg, p)
+    appearances: dict[str, list[tuple[str, Fraction]]] = {}
+    for eq in eqs:
+        for name, coef in eq.coefficients:
+            if abs(coef) > coefficient_tol:
+                appearances.setdefault(name, []).append((eq.name, coef))
+    out = []
+    for name, value in values.items():
+        found = appearances.get(name, [])
+        count = len(found)
+        best = max(found, key=lambda x: abs(x[1])) if found else None  # first of the largest
+        if best is not None:
+            out.append(WeightRole(name, value, "determined", best[0], best[1], count))
+            continue
+        constrained = [t for t in terms if (t.channel, t.run) in used and _enters(name, t) and t.margin is not None]
+        if constrained:
+            tight = min(constrained, key=lambda t: t.margin)
+            what = f"keeps run {list(tight.run)} of channel {tight.channel} {tight.status}"
+            out.append(WeightRole(name, value, "inequality", slack=tight.margin, constraint=what))
+        else:
+            out.append(WeightRole(name, value, "free", constraint="no effect on the outputs on the data"))
+    return tuple(out)
+
+
+def _enters(name: str, term: TermState) -> bool:
+    """Whether parameter ``name`` enters ``z_{c,J} = a W_c[J] + b_c`` of ``term``."""
+    if name.startswith("w["):
+        c, t = (int(x) for x in name[2:-1].split(","))
+        return c == term.channel and t in term.run
+    if name.startswith("b["):
+        return int(name[2:-1]) == term.channel
+    return False
+
+
+def output_jacobian(cfg: Config, params: dict, e: int, x: torch.Tensor) -> torch.Tensor:
+    """``d y_b / d theta`` of member ``e`` on the batch ``x``, float64, shape (B, #parameters)
+    with the columns in :func:`parameter_names` order (autograd, vectorised)."""
+    from radiuscnn.numeric.model import forward
+
+    names = ["w", "b", "v" if cfg.head == "gap" else "V", "beta"]
+    member = tuple(params[k][e : e + 1].detach().to(torch.float64) for k in names)
+
+    def outputs(*tensors):
+        return forward(cfg, dict(zip(names, tensors)), x.to(torch.float64)).output[0]
+
+    blocks = torch.autograd.functional.jacobian(outputs, member, vectorize=True)
+    return torch.cat([j.reshape(j.shape[0], -1) for j in blocks], dim=1)
+
+
+def jacobian_roles(cfg: Config, params: dict, e: int, x: torch.Tensor, coefficient_tol: float) -> tuple[WeightRole, ...]:
+    """Roles from the float64 autograd Jacobian of the outputs on the batch ``x`` (for
+    activations without pieces): determined when some ``|d y_b / d theta| > tol``, else free."""
+    from radiuscnn.numeric.model import to_exact
+
+    jac = output_jacobian(cfg, params, e, x).abs().max(dim=0).values
+    values = parameter_values(cfg, to_exact(cfg, params, e))
+    out = []
+    for (name, value), size in zip(values.items(), jac.tolist()):
+        if size > coefficient_tol:
+            out.append(WeightRole(name, value, "determined", "outputs on the data (numerical Jacobian)",
+                                  Fraction(size), x.shape[0]))
+        else:
+            out.append(WeightRole(name, value, "free", constraint="zero Jacobian on the data"))
+    return tuple(out)
+
+
+def roles_summary(rs: tuple[WeightRole, ...]) -> dict[str, int]:
+    return {role: sum(r.role == role for r in rs) for role in ROLES}
+
+
+# --------------------------------------------------------------------------------------------
+# 4. Families
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PlateauFit:
+    """Least-squares fit ``y(r, a) ~ a f(r) + g`` over the training grid: ``f`` per radius, the
+    shared ``g``, the RMS of the fit residual and the network's own RMS error ``sqrt(loss)``.
+
+    ``mass_loss`` is the grid MSE of the best estimator affine in the pulse mass,
+    ``min_{kappa, g0} mean (kappa sum_i x_i + g0 - r)^2`` with ``sum_i x_i = a (2r+1)``: the loss of
+    the amplitude-proportional plateau a network reaches when every term it uses is alive (then
+    ``y = beta' + a (v S/|I|) sum_i x_i`` away from the border); ``f_mass_rms`` is the RMS
+    misfit of ``f(r) ~ kappa' (2r+1)``."""
+
+    f: tuple[float, ...]
+    g: float
+    fit_rms: float
+    loss_rms: float
+    mass_loss: float
+    f_mass_rms: float
+
+    def to_json(self) -> dict:
+        return {"f": list(self.f), "g": self.g, "fit_rms": self.fit_rms, "loss_rms": self.loss_rms,
+                "mass_loss": self.mass_loss, "f_mass_rms": self.f_mass_rms}
+
+
+def plateau_fit(cfg: Config, samples, y) -> PlateauFit:
+    """Fit ``y_b ~ a_b f(r_b) + g`` (unknowns ``f(r)`` for ``r in R`` and ``g``)."""
+    radii = list(cfg.radii)
+    A = torch.zeros(len(samples), len(radii) + 1, dtype=torch.float64)
+    for row, (r, a) in enumerate(samples):
+        A[row, radii.index(r)] = float(a)
+        A[row, -1] = 1.0
+    target = torch.as_tensor([float(v) for v in y], dtype=torch.float64)
+    coef = torch.linalg.lstsq(A, target[:, None]).solution[:, 0]
+    fit_rms = float((A @ coef - target).pow(2).mean().sqrt())
+    r_true = torch.as_tensor([float(r) for r, _ in samples], dtype=torch.float64)
+    loss_rms = float((target - r_true).pow(2).mean().sqrt())
+    mass = torch.as_tensor([float(a) * (2 * r + 1) for r, a in samples], dtype=torch.float64)
+    B = torch.stack([mass, torch.ones_like(mass)], dim=1)
+    best = B @ torch.linalg.lstsq(B, r_true[:, None]).solution[:, 0]
+    mass_loss = float((best - r_true).pow(2).mean())
+    f = coef[:-1]
+    odd = torch.as_tensor([2.0 * r + 1 for r in radii], dtype=torch.float64)
+    kappa = (f @ odd) / (odd @ odd)
+    f_mass_rms = float((f - kappa * odd).pow(2).mean().sqrt())
+    return PlateauFit(tuple(f.tolist()), float(coef[-1]), fit_rms, loss_rms, mass_loss, f_mass_rms)
+
+
+def channel_kinds(cfg: Config, p: Params, act: PiecewiseLinear, terms: tuple[TermState, ...]) -> tuple[str, ...]:
+    """Per channel, from the used terms that do not cross a kink (crossing terms are the
+    non-generic defects of an approximate solution, reported separately): 'amplitude-dependent'
+    (a non-empty term on a sloped piece with ``W != 0``, or only crossing terms), 'background
+    counter' (every non-empty term killed, the empty run not on the killed piece), 'inside
+    counter' (every non-empty term saturated), 'mixed counter', or 'constant' (the same
+    contribution on every sample)."""
+    used = _used_terms(cfg, p)
+    kinds = []
+    for c in range(p.channels):
+        mine = [t for t in terms if t.channel == c and (c, t.run) in used]
+        empty = [t for t in mine if not t.run]
+        crossing = [t for t in mine if t.run and t.status == "crossing"]
+        nonempty = [t for t in mine if t.run and t.status != "crossing"]
+        if any(t.status == "alive" and t.run_sum != 0 for t in nonempty) or (crossing and not nonempty):
+            kinds.append("amplitude-dependent")
+            continue
+        flat_pieces = {t.piece for t in nonempty}
+        empty_piece = {t.piece for t in empty}
+        if not nonempty or (flat_pieces <= empty_piece and len(flat_pieces | empty_piece) == 1):
+            kinds.append("constant")
+        elif {t.status for t in nonempty} == {"killed"}:
+            kinds.append("background counter")
+        elif {t.status for t in nonempty} == {"saturated"}:
+            kinds.append("inside counter")
+        else:
+            kinds.append("mixed counter")
+    return tuple(kinds)
+
+
+def family_of(solved: bool, kinds: tuple[str, ...], fit: PlateauFit | None, plateau_tol: float) -> str:
+    """The solution family (module docstring, item 4)."""
+    if not solved:
+        if fit is not None and fit.fit_rms <= plateau_tol * fit.loss_rms:
+            return "plateau"
+        return "none"
+    if kinds and set(kinds) == {"analytic"}:
+        return "analytic approximation"
+    if "amplitude-dependent" in kinds:
+        return "linear cancellation"
+    counters = {k for k in kinds if k.endswith("counter")}
+    if counters == {"background counter"}:
+        return "background counter"
+    if counters == {"inside counter"}:
+        return "saturated inside counter"
+    return "mixed counter" if counters else "none"
+
+
+# --------------------------------------------------------------------------------------------
+# 5. The analysis of one network
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NetworkAnalysis:
+    """Everything above for member ``index``; ``loss`` is the MSE on the training grid (exact
+    for piecewise-linear ``sigma``), ``max_residual`` the largest equation ``bound``."""
+
+    index: int
+    activation: str
+    loss: float
+    solved: bool
+    terms: tuple[TermState, ...]
+    equations: tuple[Equation, ...]
+    max_residual: float | None
+    channels: tuple[str, ...]
+    family: str
+    plateau: PlateauFit | None
+    roles: tuple[WeightRole, ...]
+    verdict: Verdict
+    tolerances: Tolerances = field(default_factory=Tolerances)
+
+    @property
+    def generic(self) -> bool:
+        """No term crosses a breakpoint inside ``A`` (section 5's generic case)."""
+        return not any(t.status == "crossing" for t in self.terms)
+
+    @property
+    def crossings(self) -> tuple[TermState, ...]:
+        return tuple(t for t in self.terms if t.status == "crossing")
+
+    @property
+    def roles_summary(self) -> dict[str, int]:
+        return roles_summary(self.roles)
+
+    @property
+    def equations_hold(self) -> bool:
+        return self.max_residual is not None and self.max_residual <= self.tolerances.residual
+
+    @property
+    def verdict_text(self) -> str:
+        v = self.verdict
+        if v.status == "proved":
+            return f"proved within eps={float(v.max_error):.3g}"
+        if v.status == "refuted":
+            return f"refuted (max error {float(v.max_error):.3g} > {float(v.eps):.3g})"
+        return "inconclusive"
+
+    @property
+    def certified(self) -> bool:
+        """The checks pass: verdict proved and every equation within the residual tolerance
+        (for piecewise-linear sigma)."""
+        return self.verdict.proved and self.equations_hold
+
+    def to_json(self) -> dict:
+        return {
+            "index": self.index,
+            "activation": self.activation,
+            "loss": self.loss,
+            "solved": self.solved,
+            "family": self.family,
+            "channels": list(self.channels),
+            "generic": self.generic,
+            "verdict": self.verdict_text,
+            "proof": self.verdict.to_json(),
+            "max_residual": self.max_residual,
+            "equations_hold": self.equations_hold,
+            "roles": self.roles_summary,
+            "weights": [r.to_json() for r in self.roles],
+            "regime": [t.to_json() for t in self.terms],
+            "equations": [e.to_json() for e in self.equations],
+            "plateau": None if self.plateau is None else self.plateau.to_json(),
+            "tolerances": self.tolerances.to_json(),
+        }
+
+
+def analyse_network(
+    cfg: Config,
+    p: Params,
+    samples,
+    tol: Tolerances = Tolerances(),
+    index: int = 0,
+    float_outputs=None,
+    float_roles: tuple[WeightRole, ...] | None = None,
+) -> NetworkAnalysis:
+    """Analyse one network with exact parameters ``p`` (1D) on the training grid ``samples``
+    (pairs ``(r, a)``, e.g. ``numeric.data.make_dataset(...).samples``).
+
+    For piecewise-linear ``sigma`` everything is exact. Otherwise ``float_outputs`` (the
+    network's float64 outputs on ``samples``) and ``float_roles`` (:func:`jacobian_roles`)
+    must be given.
+    """
+    if cfg.dim != 1:
+        raise ValueError("the analysis is for 1D networks")
+    act = piecewise_linear(cfg.activation, cfg.alpha)
+    if act is not None:
+        terms = regime(cfg, p, act)
+        eqs = equations(cfg, p, act)
+        errors = errors_from_equations(cfg, eqs, samples)
+        y = [e + r for e, (r, _) in zip(errors, samples)]
+        loss = float(sum(e * e for e in errors) / len(samples))
+        max_residual = float(max(e.bound for e in eqs))
+        rs = roles(cfg, p, terms, eqs, tol.coefficient)
+        kinds = channel_kinds(cfg, p, act, terms)
+    else:
+        if float_outputs is None or float_roles is None:
+            raise ValueError(f"{cfg.activation} is not piecewise linear: pass float_outputs and float_roles")
+        y = list(float_outputs)
+        loss = sum((float(yy) - r) ** 2 for yy, (r, _) in zip(y, samples)) / len(samples)
+        terms, eqs, max_residual, rs = (), (), None, tuple(float_roles)
+        kinds = tuple("analytic" for _ in range(p.channels))
+    solved = loss <= tol.loss
+    fit = None if solved else plateau_fit(cfg, samples, y)
+    return NetworkAnalysis(
+        index=index,
+        activation=cfg.activation,
+        loss=loss,
+        solved=solved,
+        terms=terms,
+        equations=eqs,
+        max_residual=max_residual,
+        channels=kinds,
+        family=family_of(solved, kinds, fit, tol.plateau),
+        plateau=fit,
+        roles=rs,
+        verdict=prove(cfg, p, act if act is not None else cfg.activation, eps=tol.eps),
+        tolerances=tol,
+    )
+
+
+def analyse_ensemble(
+    cfg: Config, params: dict, n_amplitudes: int, tol: Tolerances = Tolerances(), members=None
+) -> tuple[NetworkAnalysis, ...]:
+    """:func:`analyse_network` for every member (or the given ``members``) of a trained
+    ensemble ``params`` (``numeric.model`` layout) on the grid of ``n_amplitudes`` amplitudes."""
+    from radiuscnn.numeric.data import make_dataset
+    from radiuscnn.numeric.model import forward, to_exact
+
+    data = make_dataset(cfg, n_amplitudes, torch.float64)
+    E = params["w"].shape[0]
+    members = range(E) if members is None else members
+    pl = piecewise_linear(cfg.activation, cfg.alpha) is not None
+    out = []
+    for e in members:
+        if not all(bool(torch.isfinite(t[e]).all()) for t in params.values()):
+            out.append(diverged(cfg, e, tol))
+            continue
+        p = to_exact(cfg, params, e)
+        if pl:
+            out.append(analyse_network(cfg, p, data.samples, tol, e))
+            continue
+        with torch.no_grad():
+            member = {k: t[e : e + 1].to(torch.float64) for k, t in params.items()}
+            y = forward(cfg, member, data.x).output[0].tolist()
+        rs = jacobian_roles(cfg, params, e, data.x, tol.coefficient)
+        out.append(analyse_network(cfg, p, data.samples, tol, e, y, rs))
+    return tuple(out)
+
+
+def diverged(cfg: Config, index: int, tol: Tolerances = Tolerances()) -> NetworkAnalysis:
+    """The analysis of a member whose weights are not finite (training diverged)."""
+    verdict = Verdict("inconclusive", Fraction(tol.eps), None, None, (), 0, "non-finite weights")
+    return NetworkAnalysis(index, cfg.activation, math.nan, False, (), (), None, (), "none", None, (),
+                           verdict, tol)
+
+
+def success_summary(analyses) -> dict:
+    """Success rate and the family counts of an ensemble's analyses."""
+    families: dict[str, int] = {}
+    for a in analyses:
+        families[a.family] = families.get(a.family, 0) + 1
+    failed = [a.loss for a in analyses if not a.solved and math.isfinite(a.loss)]
+    return {
+        "networks": len(analyses),
+        "solved": sum(a.solved for a in analyses),
+        "success_rate": sum(a.solved for a in analyses) / max(1, len(analyses)),
+        "families": families,
+        "plateau_losses": sorted(round(x, 4) for x in failed),
+    }

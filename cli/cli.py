@@ -1,0 +1,124 @@
+"""The ``radiuscnn`` command line: derive, train, check, explore, report.
+
+Every command shares the configuration flags of THEORY.md section 2 (defaults: section 9);
+training commands add the trainer flags. Invalid input never prints a traceback: argparse
+errors and :class:`~theory.config.ConfigError` become one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from radiuscnn.theory.config import ACTIVATIONS, HEADS, PADDINGS, Config, ConfigError, default_config
+from radiuscnn.theory.config import parse_amplitude, parse_radii
+
+EXIT_USAGE = 2
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is a single line naming the flag (no usage dump)."""
+
+    def error(self, message: str) -> None:  # noqa: D401 - argparse API
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def add_config_flags(p: argparse.ArgumentParser) -> None:
+    """The shared configuration flags; ``None`` means "the default for --dim"."""
+    g = p.add_argument_group("configuration (defaults: THEORY.md section 9)")
+    g.add_argument("--dim", type=int, choices=(1, 2), default=1, help="1: pulses, 2: disks (default 1)")
+    g.add_argument("--size", type=int, help="N = 2M+1, odd, >= 3 (default 33)")
+    g.add_argument("--kernel", type=int, help="kernel size k >= 1 (default 5 in 1D, 3 in 2D)")
+    g.add_argument("--channels", type=int, help="channels C >= 1 (default 2)")
+    g.add_argument("--activation", choices=ACTIVATIONS, help="activation sigma (default relu)")
+    g.add_argument("--alpha", help="leaky_relu slope, 0 < alpha < 1 (default 1/10)")
+    g.add_argument("--padding", choices=PADDINGS, help="zeros ('same'), valid, circular (default zeros)")
+    g.add_argument("--head", choices=HEADS, help="gap (mean, then linear) or fc (default gap)")
+    g.add_argument("--radii", help="radius set LO:HI inclusive (default 0:14 in 1D, 1:12 in 2D)")
+    g.add_argument("--amplitude", help="fixed amplitude A or interval LO:HI (default 0.5:1.5)")
+
+
+def add_train_flags(p: argparse.ArgumentParser, seeds: int | None = None) -> None:
+    """The trainer flags; defaults are :class:`numeric.ensemble.TrainConfig`'s own."""
+    from dataclasses import fields
+
+    from radiuscnn.numeric.train_config import TrainConfig
+
+    default = {f.name: f.default for f in fields(TrainConfig)}
+    seeds = default["seeds"] if seeds is None else seeds
+    g = p.add_argument_group("training")
+    g.add_argument("--seeds", type=int, default=seeds, help=f"networks trained at once, E >= 1 (default {seeds})")
+    g.add_argument("--steps", type=int, default=None, help=f"optimiser steps >= 0 (default {default['steps']})")
+    g.add_argument("--lr", type=float, default=None, help=f"learning rate > 0 (default {default['lr']})")
+    g.add_argument("--optimizer", choices=("adam", "gd"), default=default["optimizer"],
+                   help="adam, or gd = plain gradient descent (default adam)")
+    g.add_argument("--seed", type=int, default=default["seed"], help="base seed; member e uses seed+e (default 0)")
+    g.add_argument("--dtype", choices=("float32", "float64"), default=default["dtype"],
+                   help=f"(default {default['dtype']})")
+    g.add_argument("--amplitudes", type=int, default=None,
+                   help="training amplitudes: an evenly spaced grid of this many points over the "
+                   f"interval, endpoints included (default {default['amplitudes']})")
+
+
+def config_from_args(args: argparse.Namespace) -> Config:
+    """The validated :class:`Config` the flags describe (raises ConfigError)."""
+    base = default_config(args.dim)
+    changes = {}
+    for name in ("size", "kernel", "channels", "activation", "padding", "head"):
+        value = getattr(args, name, None)
+        if value is not None:
+            changes[name] = value
+    if getattr(args, "alpha", None) is not None:
+        changes["alpha"] = args.alpha
+    if getattr(args, "radii", None) is not None:
+        changes["radii"] = parse_radii(args.radii)
+    if getattr(args, "amplitude", None) is not None:
+        changes["amplitude"] = parse_amplitude(args.amplitude)
+    return base.with_(**changes)
+
+
+def train_config_from_args(args: argparse.Namespace):
+    """The validated trainer configuration the flags describe (raises ConfigError)."""
+    from radiuscnn.numeric.train_config import TrainConfig
+
+    changes = {"seeds": args.seeds, "optimizer": args.optimizer, "seed": args.seed, "dtype": args.dtype}
+    for name in ("steps", "lr", "amplitudes"):
+        if getattr(args, name) is not None:
+            changes[name] = getattr(args, name)
+    return TrainConfig(**changes)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from radiuscnn.commands import check, derive, explore, report, train
+
+    parser = OneLineParser(
+        prog="radiuscnn",
+        description="Derive, train, check and report on small CNNs that estimate the radius "
+        "of a centred pulse (1D) or disk (2D). Claim IDs follow THEORY.md.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+    for module in (derive, train, check, explore, report):
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except ConfigError as error:
+        print(f"radiuscnn: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("radiuscnn: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # the reader closed the pipe (e.g. `| head`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""``radiuscnn train``: train an ensemble of seeds at once, save checkpoint and metrics."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from radiuscnn.commands._output import console, print_json, progress_console
+
+
+def register(sub) -> None:
+    from radiuscnn.cli import add_config_flags, add_train_flags
+
+    p = sub.add_parser(
+        "train",
+        help="train an ensemble of networks (one per seed) in one tensor program",
+        description="Train E networks of one configuration at once (member e from seed+e), "
+        "full batch on the radius x amplitude grid; write params.safetensors, run.json and "
+        "metrics.json to --out.",
+    )
+    add_config_flags(p)
+    add_train_flags(p)
+    p.add_argument("--out", type=Path, default=None,
+                   help="run directory (default runs/<configuration>)")
+    p.add_argument("--json", action="store_true", help="print the metrics as JSON on stdout")
+    p.set_defaults(run=run)
+
+
+def default_run_dir(cfg, tcfg) -> Path:
+    """``runs/<dim>d-N..-k..-C..-<activation>-<padding>-<head>-<optimizer>-s<seed>``."""
+    return Path("runs") / (
+        f"{cfg.dim}d-N{cfg.size}-k{cfg.kernel}-C{cfg.channels}-{cfg.activation}-"
+        f"{cfg.padding}-{cfg.head}-{tcfg.optimizer}-s{tcfg.seed}"
+    )
+
+
+def train_with_progress(cfg, tcfg, quiet: bool = False, **kwargs):
+    """``numeric.ensemble.train`` under a Rich progress bar on stderr (silent when ``quiet``)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from radiuscnn.numeric.ensemble import train
+
+    if quiet:
+        return train(cfg, tcfg, **kwargs)
+    columns = (TextColumn("training {task.fields[members]} networks"), BarColumn(),
+               TextColumn("step {task.completed}/{task.total}"),
+               TextColumn("median loss {task.fields[median]}"), TimeElapsedColumn())
+    with Progress(*columns, console=progress_console(), transient=True) as bar:
+        task = bar.add_task("train", total=tcfg.steps, members=tcfg.seeds, median="-")
+
+        def progress(step, steps, loss):
+            bar.update(task, completed=step, median=f"{float(loss.float().nanmedian()):.3g}")
+
+        return train(cfg, tcfg, progress=progress, **kwargs)
+
+
+def _finite_or_none(x: float) -> float | None:
+    """Strict JSON has no NaN: a diverged member's loss is written as null."""
+    return x if math.isfinite(x) else None
+
+
+def metrics_json(cfg, tcfg, result) -> dict:
+    return {
+        "config": cfg.to_json(),
+        "train": tcfg.to_json(),
+        "tolerance": result.tolerance,
+        "success_rate": result.success_rate,
+        "diverged": int((~result.loss.isfinite()).sum()),
+        "seconds": result.seconds,
+        "members": [
+            {"index": e, "seed": seed, "loss": _finite_or_none(float(result.loss[e])),
+             "success": bool(result.success[e])}
+            for e, seed in enumerate(result.member_seeds)
+        ],
+    }
+
+
+def print_summary(cfg, tcfg, result, out_dir) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"{tcfg.seeds} networks, {tcfg.steps} {tcfg.optimizer} steps "
+                        f"(success: final MSE <= {result.tolerance:g})")
+    for name in ("member", "seed", "final MSE", "success"):
+        table.add_column(name, justify="right")
+    for e, seed in enumerate(result.member_seeds):
+        ok = bool(result.success[e])
+        table.add_row(str(e), str(seed), f"{float(result.loss[e]):.3e}", "yes" if ok else "no")
+    out = console()
+    out.print(table)
+    out.print(f"success rate: {result.success_rate:.1%} "
+              f"({int(result.success.sum())}/{tcfg.seeds}), {result.seconds:.1f} s; saved to {out_dir}")
+    diverged = int((~result.loss.isfinite()).sum())
+    if diverged:
+        progress_console().print(f"warning: {diverged} of {tcfg.seeds} networks diverged (non-finite loss); "
+                                 f"try a smaller --lr (now {tcfg.lr:g}); `radiuscnn check` refuses NaN weights")
+
+
+def run(args) -> int:
+    from radiuscnn.numeric.checkpoint import save_run
+    from radiuscnn.cli import config_from_args, train_config_from_args
+
+    cfg = config_from_args(args)
+    tcfg = train_config_from_args(args)
+    out_dir = args.out or default_run_dir(cfg, tcfg)
+    result = train_with_progress(cfg, tcfg, quiet=args.json)
+    save_run(out_dir, cfg, tcfg, result)
+    metrics = metrics_json(cfg, tcfg, result)
+    (Path(out_dir) / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    if args.json:
+        print_json({**metrics, "out": str(out_dir)})
+    else:
+        print_summary(cfg, tcfg, result, out_dir)
+    return 0

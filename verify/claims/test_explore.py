@@ -1,0 +1,296 @@
+"""Claims behind ``radiuscnn explore kernel`` (THEORY.md F2, A1, A4; :mod:`theory.explore`).
+
+Every derived column of :func:`theory.explore.kernel_rows` is compared with a computation that
+shares no code with the engine:
+
+* ``n_runs``, ``constraint_rank``: :mod:`verify.brute_force` (explicit pulses, ``np.pad``,
+  ``sliding_window_view``; rank in float64 by ``numpy.linalg.matrix_rank``, numerical), and
+  ``theory.derive.derive(cfg).to_json()`` (the same quantities as the command ``derive``);
+* ``beta``, ``vb``, ``r_max``: background positions counted as all-zero brute-force windows,
+  the exactness equations ``beta + q n(r) = r`` solved at ``r = 0, 1`` in ``Fraction``
+  arithmetic here, and ``r_max`` also *proved* (exact on ``0..r_max``, refuted at ``r_max + 1``,
+  :func:`theory.counter.verify_r_max`, exact interval proofs of :mod:`theory.proof`);
+* ``min_channels``: equal to :func:`theory.width.min_channels` (the sweep reduces the analytic
+  A3 check to two radii); every piecewise-linear construction of the claimed width evaluated by
+  an independent numpy forward pass on brute-force windows, on 41 amplitudes of the interval
+  (numerical, ``|y - r| < 1e-8``); the lower bounds (``C - 1`` impossible) and A3 are the
+  engine's arguments and are not re-derived here;
+* flags: their direct definitions (sentinel-padded windows for ``border``, brute-force window
+  counts for ``no-background``, ``Config`` raising for ``invalid``, ``2r+1 < k``, parity).
+
+Sweeps: N = 9 with all radii, N = 7 with small radii {0, 1}, N = 11 with radii {3, 4, 5}
+reaching the border, k = 1..N+2 (so k >= N and the invalid valid-padding rows occur), all three
+paddings; and the embedded default (N = 33, k = 1..9, slow).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from functools import lru_cache
+
+import numpy as np
+import pytest
+from numpy.lib.stride_tricks import sliding_window_view
+
+from radiuscnn.theory.config import ACTIVATIONS, PADDINGS, Config, ConfigError, default_config
+from radiuscnn.theory.explore import FLAGS, KernelRow, edge_flags, kernel_rows
+from radiuscnn.verify import brute_force as bf
+
+SWEEPS: dict[str, Config] = {
+    "N9-all": Config(size=9, radii=tuple(range(5))),
+    "N7-small": Config(size=7, radii=(0, 1)),
+    "N11-border": Config(size=11, radii=(3, 4, 5)),
+}
+PL = ("relu", "leaky_relu", "abs", "hardtanh")
+
+
+@lru_cache(maxsize=None)
+def sweep_rows(name: str) -> dict[tuple[int, str], KernelRow]:
+    cfg = SWEEPS[name] if name != "default" else default_config()
+    kernels = range(1, cfg.size + 3) if name != "default" else range(1, 10)
+    return {(row.kernel, row.padding): row for row in kernel_rows(cfg, kernels, PADDINGS)}
+
+
+def base(name: str) -> Config:
+    return SWEEPS[name] if name != "default" else default_config()
+
+
+def cases(names=tuple(SWEEPS)):
+    out = []
+    for name in names:
+        cfg = base(name)
+        kernels = range(1, cfg.size + 3) if name != "default" else range(1, 10)
+        out += [pytest.param(name, k, p, id=f"{name}-k{k}-{p}") for k in kernels for p in PADDINGS]
+    return out
+
+
+def config_or_none(name: str, k: int, padding: str) -> Config | None:
+    try:
+        return base(name).with_(kernel=k, padding=padding)
+    except ConfigError:
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+# Independent computations
+# --------------------------------------------------------------------------------------------
+def bf_background(cfg: Config) -> tuple[tuple[int, ...], int]:
+    """``n_empty(r)`` for ``r = 0..M`` (all-zero brute-force windows) and ``|I|``."""
+    counts = tuple(int((bf.windows(cfg, r).sum(axis=1) == 0).sum()) for r in range(cfg.M + 1))
+    return counts, bf.windows(cfg, 0).shape[0]
+
+
+def bf_counter(cfg: Config) -> tuple[Fraction | None, Fraction | None, int]:
+    """``(beta, v b, r_max)`` of the background counter from brute-force counts."""
+    n, out_size = bf_background(cfg)
+    if n[0] == n[1]:
+        return None, None, -1
+    q = Fraction(1, n[1] - n[0])
+    beta = -q * n[0]
+    r_max = -1
+    for r, count in enumerate(n):
+        if beta + q * count != r:
+            break
+        r_max = r
+    return beta, q * out_size, r_max
+
+
+def bf_border_radii(cfg: Config) -> tuple[int, ...]:
+    """Radii whose pulse shares a window with a sentinel placed beyond ``-M..M`` ('same'
+    placements: the pulse padded with ``-1`` on ``h_l`` left and ``h_r`` right)."""
+    h_l = (cfg.kernel - 1) // 2
+    h_r = cfg.kernel - 1 - h_l
+    out = []
+    for r in cfg.radii:
+        x = np.pad(bf.pulse(cfg, r), (h_l, h_r), mode="constant", constant_values=-1)
+        w = sliding_window_view(x, cfg.kernel)
+        if bool(((w == 1).any(axis=1) & (w == -1).any(axis=1)).any()):
+            out.append(r)
+    return tuple(out)
+
+
+NUMPY_SIGMA = {
+    "relu": lambda z, alpha: np.maximum(z, 0.0),
+    "leaky_relu": lambda z, alpha: np.where(z >= 0, z, alpha * z),
+    "abs": lambda z, alpha: np.abs(z),
+    "hardtanh": lambda z, alpha: np.clip(z, -1.0, 1.0),
+}
+
+
+def numpy_gap_output(cfg: Config, params, name: str, r: int, amplitudes: np.ndarray) -> np.ndarray:
+    """``y(r, a)`` of a GAP network on brute-force windows, float64, one value per amplitude."""
+    windows = bf.windows(cfg, r).astype(np.float64)  # (|I|, k), columns t = -h_l..h_r
+    w = np.array([[float(x) for x in row] for row in params.w])  # (C, k)
+    b = np.array([float(x) for x in params.b])
+    v = np.array([float(x) for x in params.v])
+    z = amplitudes[:, None, None] * (windows @ w.T)[None] + b[None, None]  # (A, |I|, C)
+    features = NUMPY_SIGMA[name](z, float(cfg.alpha)).mean(axis=1)  # (A, C)
+    return float(params.beta) + features @ v
+
+
+# --------------------------------------------------------------------------------------------
+# Derived columns
+# --------------------------------------------------------------------------------------------
+@pytest.mark.fast
+@pytest.mark.parametrize("name, k, padding", cases())
+def test_F2_runs_and_rank_equal_brute_force(name, k, padding):
+    row = sweep_rows(name)[(k, padding)]
+    cfg = config_or_none(name, k, padding)
+    if cfg is None:
+        assert not row.valid and row.n_runs is None and row.constraint_rank is None
+        return
+    assert row.n_runs == bf.n_runs(cfg)
+    assert row.constraint_rank == bf.rank(cfg)
+    assert (row.h_l, row.h_r, row.out_size) == ((k - 1) // 2, k - 1 - (k - 1) // 2, bf.windows(cfg, 0).shape[0])
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("name", ["N9-all", "N11-border"])
+def test_F2_runs_and_rank_equal_derive(name):
+    from radiuscnn.theory.derive import derive
+
+    for (k, padding), row in sweep_rows(name).items():
+        if row.valid:
+            data = derive(base(name).with_(kernel=k, padding=padding)).to_json()
+            assert (row.n_runs, row.constraint_rank) == (data["n_runs"], data["constraint_rank"]), (k, padding)
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("name, k, padding", cases())
+def test_A1_counter_columns_equal_brute_force(name, k, padding):
+    row = sweep_rows(name)[(k, padding)]
+    cfg = config_or_none(name, k, padding)
+    if cfg is None:
+        assert (row.beta, row.vb, row.r_max) == (None, None, None)
+        return
+    assert (row.beta, row.vb, row.r_max) == bf_counter(cfg)
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("name, k, padding", cases())
+def test_A1_r_max_proved_exact_and_refuted_next(name, k, padding):
+    from radiuscnn.theory.counter import verify_r_max
+
+    row = sweep_rows(name)[(k, padding)]
+    cfg = config_or_none(name, k, padding)
+    if cfg is None:
+        return
+    check = verify_r_max(cfg, row.r_max)
+    assert check.ok, check.reason
+    if row.r_max >= 0:
+        assert check.exact.proved
+        assert check.next is None if row.r_max == cfg.M else check.next.refuted
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("name", list(SWEEPS))
+def test_A4_min_channels_equal_theory_width(name):
+    from radiuscnn.theory.width import min_channels
+
+    for (k, padding), row in sweep_rows(name).items():
+        if not row.valid:
+            assert row.min_channels is None
+            continue
+        cfg = base(name).with_(kernel=k, padding=padding)
+        assert dict(row.min_channels) == min_channels(cfg), (k, padding)
+        for act in ACTIVATIONS:
+            if dict(row.min_channels_status)[act] == "impossible":
+                assert dict(row.min_channels)[act] is None
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("name, k, padding", cases())
+def test_A4_constructions_pass_an_independent_forward_pass(name, k, padding):
+    from radiuscnn.theory.width import width_detail
+
+    row = sweep_rows(name)[(k, padding)]
+    cfg = config_or_none(name, k, padding)
+    if cfg is None:
+        return
+    amplitudes = np.linspace(float(cfg.a_min), float(cfg.a_max), 41)
+    widths = dict(row.min_channels)
+    for act in PL:
+        if widths[act] is None:
+            continue
+        detail = width_detail(cfg, act)
+        assert detail.params.channels == widths[act]
+        c = cfg.with_(channels=widths[act], activation=act, head="gap")
+        for r in cfg.radii:
+            y = numpy_gap_output(c, detail.params, act, r, amplitudes)
+            assert np.max(np.abs(y - r)) < 1e-8, (act, r)
+        if dict(row.min_channels_status)[act] == "exact" and widths[act] == 2:
+            assert detail.lower_bound.one_channel_impossible
+
+
+# --------------------------------------------------------------------------------------------
+# Flags
+# --------------------------------------------------------------------------------------------
+@pytest.mark.fast
+@pytest.mark.parametrize("name, k, padding", cases())
+def test_F2_flags_match_direct_definitions(name, k, padding):
+    row = sweep_rows(name)[(k, padding)]
+    cfg0 = base(name)
+    cfg = config_or_none(name, k, padding)
+    names = set(row.flag_names)
+    assert set(names) <= set(FLAGS) and len(names) == len(row.flags)
+    assert ("k=1" in names) == (k == 1)
+    assert ("even-k" in names) == (k % 2 == 0)
+    assert ("k>=N" in names) == (k >= cfg0.size)
+    if cfg is None:
+        assert padding == "valid" and k > cfg0.size
+        (invalid,) = [f for f in row.flags if f.flag == "invalid"]
+        assert "--kernel" in invalid.reason
+        return
+    assert "invalid" not in names
+    assert row.flags == edge_flags(cfg)
+    assert ("window-wider-than-pulse" in names) == any(2 * r + 1 < k for r in cfg.radii)
+    border = bf_border_radii(cfg)
+    assert ("border" in names) == bool(border)
+    # closed form: k >= 2 and some r >= M - k + 2
+    assert bool(border) == (k >= 2 and max(cfg.radii) >= cfg.M - k + 2)
+    no_bg = [r for r in cfg.radii if bf.window_counts(cfg, r).get((0,) * k, 0) == 0]
+    assert ("no-background" in names) == bool(no_bg)
+    for flag in row.flags:
+        assert flag.reason and "\n" not in flag.reason
+
+
+@pytest.mark.fast
+def test_invalid_row_is_a_row_not_a_crash():
+    rows = kernel_rows(Config(size=7, radii=(0, 1, 2)), [8], ["valid", "zeros"])
+    assert [(r.kernel, r.padding, r.valid) for r in rows] == [(8, "valid", False), (8, "zeros", True)]
+    with pytest.raises(ConfigError):
+        Config(size=7, radii=(0, 1, 2), kernel=8, padding="valid")
+    data = rows[0].to_json()
+    assert data["n_runs"] is None and data["r_max"] is None
+    assert [f["flag"] for f in data["flags"]] == ["even-k", "k>=N", "invalid"]
+
+
+@pytest.mark.fast
+def test_rows_are_kernel_major_and_json_shaped():
+    rows = kernel_rows(Config(size=7, radii=(0, 1)), [2, 3], ["circular", "zeros"])
+    assert [(r.kernel, r.padding) for r in rows] == [(2, "circular"), (2, "zeros"), (3, "circular"), (3, "zeros")]
+    data = rows[0].to_json()
+    for key in ("kernel", "padding", "n_runs", "constraint_rank", "beta", "vb", "r_max", "min_channels", "flags"):
+        assert key in data
+    assert set(data["min_channels"]) == set(ACTIVATIONS)
+    assert all(set(f) == {"flag", "reason"} for f in data["flags"])
+
+
+@pytest.mark.fast
+def test_fixed_amplitude_has_no_widths():
+    (row,) = kernel_rows(Config(size=7, radii=(0, 1, 2), amplitude=(1, 1)), [3], ["zeros"])
+    assert row.min_channels is None and row.n_runs is not None
+
+
+# --------------------------------------------------------------------------------------------
+# The embedded default (N = 33, k = 1..9)
+# --------------------------------------------------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.parametrize("name, k, padding", cases(("default",)))
+def test_default_sweep_equals_brute_force(name, k, padding):
+    row = sweep_rows(name)[(k, padding)]
+    cfg = config_or_none(name, k, padding)
+    assert row.n_runs == bf.n_runs(cfg)
+    assert row.constraint_rank == bf.rank(cfg)
+    assert (row.beta, row.vb, row.r_max) == bf_counter(cfg)
+    assert ("border" in row.flag_names) == bool(bf_border_radii(cfg))
