@@ -15,7 +15,7 @@ The names below are the documented Python API. They are imported on first use, s
     >>> import radiuscnn
     >>> cfg = radiuscnn.Config(size=9, kernel=3, channels=1, radii=(0, 1, 2, 3))
     >>> radiuscnn.derive(cfg).constraint_rank
-    4
+    3
 
 ``explain(model_or_run, cfg)`` analyses one network (a PyTorch ``nn.Module``, a state_dict
 file or a run directory) and ``prove(params, cfg)`` gives its exact verdict; see the README's

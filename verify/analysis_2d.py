@@ -220,6 +220,7 @@ def analyse_network_2d(cfg: Config, params: dict, index: int = 0, n_amplitudes: 
         else:
             fit = plateau_fit(cfg, samples, y)
             family = "plateau" if fit.fit_rms <= tol.plateau * fit.loss_rms else "none"
+            detail = f"fit y ~ a f(rho) + g: residual RMS {fit.fit_rms:.3g} vs error RMS {fit.loss_rms:.3g}"
     proof = prove_2d(cfg, p) if pl else None
     return NetworkAnalysis2D(index, cfg.activation, cfg.head, loss, rmse, solved, chans, family, detail, floor,
                              ring, fit, proof, tol)

@@ -101,8 +101,10 @@ class Proof:
                 "max_error": None if self.max_error is None else str(self.max_error), "detail": self.detail.to_json()}
 
     def __repr__(self) -> str:
-        err = "None" if self.max_error is None else str(self.max_error)
-        return f"Proof({self.dim}D {self.status}: max |y - r| = {err} (eps = {self.eps}), {self.points} points)"
+        err = "None" if self.max_error is None else (
+            str(self.max_error) if self.max_error.denominator < 10**6 else f"{float(self.max_error):.6g}")
+        return (f"Proof({self.dim}D {self.status}: sup |y - r| over R x A = {err} (eps = {self.eps}), "
+                f"{self.points} points)")
 
 
 def _is_ensemble(x) -> bool:

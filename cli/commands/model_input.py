@@ -148,7 +148,7 @@ def _show_2d(args, cfg, params, n_amplitudes, tol, members, record, train=None) 
     out = console()
     out.print(table)
     if len(analyses) == 1:
-        chans = Table(title="regime of each channel over [a_min, a_max] (distinct nonempty patterns of the data)")
+        chans = Table(title=escape("regime of each channel over [a_min, a_max] (distinct nonempty patterns of the data)"))
         for name in ("channel", "b", "used", "background", "patterns by state", "effective support", "counter"):
             chans.add_column(name)
         for c in analyses[0].channels:
