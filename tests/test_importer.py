@@ -332,3 +332,48 @@ def test_check_analyses_a_2d_run(tmp_path, capsys):
     assert len(data["networks"]) == 2 and all(n["dim"] == 2 and n["proof"] for n in data["networks"])
     assert main(["check", str(out), "--network", "1"]) == 0
     assert "regime of each channel" in capsys.readouterr().out
+
+
+def test_2d_families_reject_networks_outside_them():
+    """The family checks say no when the defining inequalities fail: a ring-law network whose
+    filter lets nonempty patterns live, and a counter whose bias kills the background."""
+    from dataclasses import replace
+
+    from radiuscnn.theory.disk import background_counter_params, ring_law_params, support_floor
+
+    fc = Config(dim=2, size=9, kernel=3, channels=1, head="fc", radii=range(1, 5))
+    p = ring_law_params(fc)
+    alive = replace(p, w=(tuple(tuple(-x / 8 for x in row) for row in p.w[0]),))  # a W + b > 0 for small J
+    a = radiuscnn.explain(fc2d_module(fc, alive), fc)
+    assert a.family != "FC ring law" and not a.network.channels[0].counter
+    gap = fc.with_(head="gap")
+    q = background_counter_params(gap, support_floor(gap))
+    dead = replace(q, b=(-q.b[0],))
+    a = radiuscnn.explain(fc2d_module(gap, dead), gap)
+    assert a.family != "one-channel background counter" and a.network.channels[0].background == "killed"
+
+
+def test_explain_reads_run_directories_and_refuses_the_wrong_dimension(tmp_path, capsys):
+    from radiuscnn.cli import main
+
+    out = tmp_path / "run"
+    assert main(["train", "--size", "9", "--kernel", "3", "--radii", "0:3", "--seeds", "2", "--steps", "5",
+                 "--out", str(out), "--json"]) == 0
+    capsys.readouterr()
+    a = radiuscnn.explain(out, network=1)
+    assert a.dim == 1 and a.max_difference is None and a.network.index == 1
+    with pytest.raises(ModelImportError, match="2D"):
+        radiuscnn.explain(disk_net(), Config(size=9, radii=range(0, 4)))
+
+
+def test_check_model_2d_json(tmp_path, capsys):
+    from radiuscnn.cli import main
+
+    torch.manual_seed(0)
+    path = tmp_path / "disk.pt"
+    torch.save(disk_net().state_dict(), path)
+    assert main(["check", "--model", str(path), "--size", "9", "--radii", "1:4", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["config"]["dim"] == 2 and data["import"]["max_difference"] <= 1e-12
+    (network,) = data["networks"]
+    assert network["proof"]["max_error"] and network["family"]
