@@ -113,6 +113,7 @@ def test_plain_loop_2d_network_is_imported_and_explained():
 @pytest.mark.parametrize("padding, mode, activation, head", [
     (1, "circular", nn.LeakyReLU(0.25), "fc"), ("valid", "zeros", nn.Tanh(), "fc"),
     ("same", "zeros", nn.Hardtanh(), "gap"), (1, "zeros", nn.Softplus(), "gap"),
+    ("same", "circular", nn.Sigmoid(), "gap"), ("same", "zeros", nn.Identity(), "fc"),
 ])
 def test_padding_activation_and_head_conventions_agree_with_pytorch(padding, mode, activation, head):
     """The side-by-side check on the whole data set is the test: FC flatten order, circular and
@@ -210,6 +211,25 @@ def test_d2_row_counter_is_proved_exact():
 # ----------------------------------------------------------------------------------------------
 # Refusals: one line, a ModelImportError, never a traceback
 # ----------------------------------------------------------------------------------------------
+class Custom(nn.Module):
+    """A custom module in the family: found by its parameters, sigma applied in forward()."""
+
+    def __init__(self):
+        super().__init__()
+        self.features, self.readout = nn.Conv1d(1, 3, 5, padding=2), nn.Linear(3, 1)
+
+    def forward(self, x):
+        return self.readout(torch.relu(self.features(x)).mean(dim=-1)).squeeze(-1)
+
+
+def test_custom_module_is_recognised_by_parameter_names_and_shapes():
+    imported = radiuscnn.import_model(Custom(), Config(size=11, radii=range(0, 6)), AMPLITUDES)
+    assert (imported.cfg.channels, imported.cfg.kernel, imported.cfg.head) == (3, 5, "gap")
+    assert imported.reading.names == ("features", "readout") and imported.max_difference <= 1e-12
+    with pytest.raises(ModelImportError, match="differ"):  # sigma is not readable: a wrong guess is caught
+        radiuscnn.import_model(Custom(), Config(size=11, radii=range(0, 6), activation="tanh"))
+
+
 class TwoConv(nn.Module):
     def __init__(self):
         super().__init__()
