@@ -397,3 +397,16 @@ def test_check_model_2d_json(tmp_path, capsys):
     assert data["config"]["dim"] == 2 and data["import"]["max_difference"] <= 1e-12
     (network,) = data["networks"]
     assert network["proof"]["max_error"] and network["family"]
+
+
+def test_prove_keeps_the_older_argument_order():
+    from radiuscnn.theory.counter import background_counter
+    from radiuscnn.theory.proof import Verdict
+
+    bc = background_counter(Config(size=9, kernel=3, channels=1, radii=range(0, 5)))
+    cfg = bc.cfg.with_(radii=range(0, bc.r_max + 1))
+    for verdict in (radiuscnn.prove(cfg, bc.params), radiuscnn.prove(cfg, bc.params, "relu", 0)):
+        assert isinstance(verdict, Verdict) and verdict.proved
+    new = radiuscnn.prove(bc.params, cfg)
+    assert new.status == "proved" and new.max_error == 0 and "proved" in repr(new)
+    json.dumps(new.to_json())

@@ -161,7 +161,9 @@ def prove(params, cfg: Config | None = None, *args, eps=0, **kwargs):
     from radiuscnn.theory import proof as proof_1d
 
     if isinstance(params, Config):
-        return proof_1d.prove(params, cfg, *args, eps=eps, **kwargs)
+        if len(args) < 2:  # eps not given positionally
+            kwargs["eps"] = eps
+        return proof_1d.prove(params, cfg, *args, **kwargs)
     from radiuscnn.theory.disk import Params2D, prove_2d
     from radiuscnn.theory.network import Params
 
