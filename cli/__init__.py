@@ -15,7 +15,11 @@ The names below are the documented Python API. They are imported on first use, s
     >>> import radiuscnn
     >>> cfg = radiuscnn.Config(size=9, kernel=3, channels=1, radii=(0, 1, 2, 3))
     >>> radiuscnn.derive(cfg).constraint_rank
-    4
+    3
+
+``explain(model_or_run, cfg)`` analyses one network (a PyTorch ``nn.Module``, a state_dict
+file or a run directory) and ``prove(params, cfg)`` gives its exact verdict; see the README's
+"Bring your own network".
 """
 
 from __future__ import annotations
@@ -31,7 +35,12 @@ _API = {
     "default_config": "radiuscnn.theory.config",
     "TrainConfig": "radiuscnn.numeric.train_config",
     "derive": "radiuscnn.theory.derive",
-    "prove": "radiuscnn.theory.proof",
+    "prove": "radiuscnn.verify.explain",
+    "explain": "radiuscnn.verify.explain",
+    "Analysis": "radiuscnn.verify.explain",
+    "Proof": "radiuscnn.verify.explain",
+    "import_model": "radiuscnn.numeric.imported",
+    "ModelImportError": "radiuscnn.numeric.importer",
     "Params": "radiuscnn.theory.network",
     "train": "radiuscnn.numeric.ensemble",
     "save_run": "radiuscnn.numeric.checkpoint",

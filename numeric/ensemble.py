@@ -78,6 +78,17 @@ class TrainResult:
     def success_rate(self) -> float:
         return float(self.success.to(torch.float64).mean())
 
+    def to_json(self) -> dict:
+        """The metrics of ``run.json`` (:func:`numeric.checkpoint.metrics_of`)."""
+        from radiuscnn.numeric.checkpoint import metrics_of
+
+        return metrics_of(self)
+
+    def __repr__(self) -> str:
+        E = int(self.loss.shape[0])
+        return (f"TrainResult({E} networks, {int(self.success.sum())} solved (MSE <= {self.tolerance:g}), "
+                f"median loss {float(self.loss.double().nanmedian()):.3g}, {self.seconds:.1f} s)")
+
 
 def history_steps(steps: int, points: int) -> tuple[int, ...]:
     """Every ``max(1, steps // points)``-th step from 0, plus the last step."""

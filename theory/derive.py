@@ -56,6 +56,12 @@ class Derivation:
         return pattern_label(self.config, run)
 
     # --- renderings ----------------------------------------------------------------------
+    def __repr__(self) -> str:
+        c = self.config
+        return (f"Derivation({c.dim}D N={c.size} k={c.kernel} {c.padding}, radii {c.radii[0]}..{c.radii[-1]}: "
+                f"{self.n_runs} window contents, constraint rank {self.constraint_rank}, "
+                f"{'consistent' if self.consistent else 'inconsistent'})")
+
     def to_json(self) -> dict:
         """Plain JSON data (expressions as SymPy strings, runs named by their 0/1 pattern)."""
         cfg, label = self.config, self.label

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 
+from radiuscnn.commands import model_input
 from radiuscnn.commands._output import console, print_json, progress_console
 
 EXIT_FAILURE = 1
@@ -26,10 +27,12 @@ def register(sub) -> None:
         "role of every weight (determined / inequality-constrained / free) and the exact proof "
         "verdict on the whole interval.",
     )
-    p.add_argument("run_dir", metavar="RUN_DIR", help="directory written by 'radiuscnn train --out'")
+    p.add_argument("run_dir", metavar="RUN_DIR", nargs="?", default=None,
+                   help="directory written by 'radiuscnn train --out' (or give --model FILE)")
     p.add_argument("--json", action="store_true", help="machine-readable JSON on stdout")
     p.add_argument("--network", type=int, metavar="E", default=None,
                    help="show network E (0-based member index) weight by weight")
+    model_input.add_flags(p)
     p.set_defaults(run=run)
 
 
@@ -149,12 +152,14 @@ def network_tables(cfg, a, p=None):
 def run(args) -> int:
     from radiuscnn.numeric.checkpoint import CheckpointError, load_run
 
+    if args.model is not None or args.run_dir is None:
+        return model_input.run(args)
     try:
         cfg, tcfg, params, metrics = load_run(args.run_dir)
     except CheckpointError as error:
         return _fail(str(error))
-    if cfg.dim != 1:
-        return _fail(f"{args.run_dir}: check analyses 1D runs; this run is {cfg.dim}D")
+    if cfg.dim == 2:
+        return model_input.check_run_2d(args, cfg, tcfg, params)
     members = int(params["beta"].shape[0])
     if args.network is not None and not 0 <= args.network < members:
         return _fail(f"--network: expected 0..{members - 1} for this run of {members} networks, got {args.network}")
