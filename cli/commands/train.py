@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 from radiuscnn.commands._output import console, print_json, progress_console
+from radiuscnn.commands._paths import path_arg
 
 
 def register(sub) -> None:
@@ -21,7 +22,7 @@ def register(sub) -> None:
     )
     add_config_flags(p)
     add_train_flags(p)
-    p.add_argument("--out", type=Path, default=None,
+    p.add_argument("--out", type=path_arg, default=None,
                    help="run directory (default runs/<configuration>)")
     p.add_argument("--json", action="store_true", help="print the metrics as JSON on stdout")
     p.set_defaults(run=run)
@@ -36,9 +37,11 @@ def default_run_dir(cfg, tcfg) -> Path:
 
 
 def train_with_progress(cfg, tcfg, quiet: bool = False, **kwargs):
-    """``numeric.ensemble.train`` under a Rich progress bar on stderr (silent when ``quiet``)."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    """``numeric.ensemble.train`` under a Rich progress bar on stderr (plain lines when stderr
+    is not a terminal; silent when ``quiet``)."""
+    from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 
+    from radiuscnn.commands._runtime import progress_bar
     from radiuscnn.numeric.ensemble import train
 
     if quiet:
@@ -46,8 +49,9 @@ def train_with_progress(cfg, tcfg, quiet: bool = False, **kwargs):
     columns = (TextColumn("training {task.fields[members]} networks"), BarColumn(),
                TextColumn("step {task.completed}/{task.total}"),
                TextColumn("median loss {task.fields[median]}"), TimeElapsedColumn())
-    with Progress(*columns, console=progress_console(), transient=True) as bar:
-        task = bar.add_task("train", total=tcfg.steps, members=tcfg.seeds, median="-")
+    with progress_bar("train", *columns, console=progress_console()) as bar:
+        task = bar.add_task(f"training {tcfg.seeds} networks, step", total=tcfg.steps,
+                            members=tcfg.seeds, median="-")
 
         def progress(step, steps, loss):
             bar.update(task, completed=step, median=f"{float(loss.float().nanmedian()):.3g}")
@@ -93,20 +97,32 @@ def print_summary(cfg, tcfg, result, out_dir) -> None:
     diverged = int((~result.loss.isfinite()).sum())
     if diverged:
         progress_console().print(f"warning: {diverged} of {tcfg.seeds} networks diverged (non-finite loss); "
-                                 f"try a smaller --lr (now {tcfg.lr:g}); `radiuscnn check` refuses NaN weights")
+                                 f"try a smaller --lr (now {tcfg.lr:g}); `radiuscnn check` reports them as diverged")
 
 
 def run(args) -> int:
-    from radiuscnn.numeric.checkpoint import save_run
     from radiuscnn.cli import config_from_args, train_config_from_args
+    from radiuscnn.commands._limits import check_amplitudes_representable, check_training_size
+    from radiuscnn.commands._paths import check_output_dir
+    from radiuscnn.commands._runtime import deferred_interrupt, torch_threads
 
     cfg = config_from_args(args)
     tcfg = train_config_from_args(args)
-    out_dir = args.out or default_run_dir(cfg, tcfg)
-    result = train_with_progress(cfg, tcfg, quiet=args.json)
-    save_run(out_dir, cfg, tcfg, result)
+    check_amplitudes_representable(cfg, tcfg.dtype)
+    check_training_size(cfg, tcfg)
+    out_dir = check_output_dir(args.out or default_run_dir(cfg, tcfg), "--out")
+    from radiuscnn.numeric.checkpoint import save_run  # imports torch
+
+    with torch_threads(args.threads):
+        try:
+            result = train_with_progress(cfg, tcfg, quiet=args.json)
+        except KeyboardInterrupt as interrupt:
+            interrupt.detail = f"nothing written to {out_dir}"
+            raise
     metrics = metrics_json(cfg, tcfg, result)
-    (Path(out_dir) / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    with deferred_interrupt():  # a checkpoint is written whole or not at all
+        save_run(out_dir, cfg, tcfg, result,
+                 extra={"metrics.json": (json.dumps(metrics, indent=2) + "\n").encode()})
     if args.json:
         print_json({**metrics, "out": str(out_dir)})
     else:
