@@ -54,8 +54,8 @@ def register_kernel(explorations) -> None:
         "(A4), edge-case flags (k=1, even-k, k>=N, window-wider-than-pulse, border, "
         "no-background, invalid); with --train also the ensemble success rate, families and "
         f"verify checks. Training defaults to --seeds {EXPLORE_SEEDS} here (trainer defaults "
-        "otherwise), one torch thread. --kernel/--padding are ignored in favour of "
-        "--kernels/--paddings (used as their defaults when given alone).",
+        "otherwise), --threads torch threads per row (default 1). --kernel/--padding alone "
+        "mean --kernels K/--paddings P; giving both forms is an error.",
     )
     add_config_flags(p)
     g = p.add_argument_group("exploration")
@@ -87,7 +87,8 @@ def argparse_bool():
 UNTRAINED = {"success_rate": None, "families": None, "checks_pass": None, "n_solved": None, "n_certified": None}
 
 
-def row_json(cfg, k: int, padding: str, tcfg=None, step_progress=None, member_progress=None) -> dict:
+def row_json(cfg, k: int, padding: str, tcfg=None, step_progress=None, member_progress=None,
+             threads: int = 1) -> dict:
     """One row as JSON: :func:`theory.explore.kernel_row`, plus
     :func:`verify.explore_train.trained_columns` when ``tcfg`` is given (``None`` columns for
     an invalid row)."""
@@ -101,14 +102,14 @@ def row_json(cfg, k: int, padding: str, tcfg=None, step_progress=None, member_pr
         else:
             from radiuscnn.verify.explore_train import trained_columns
 
-            columns = trained_columns(cfg.with_(kernel=k, padding=padding), tcfg,
+            columns = trained_columns(cfg.with_(kernel=k, padding=padding), tcfg, threads=threads,
                                       step_progress=step_progress, member_progress=member_progress)
             data.update(columns.to_json())
     return data
 
 
-def _row_job(cfg, k: int, padding: str, tcfg) -> dict:
-    return row_json(cfg, k, padding, tcfg)
+def _row_job(cfg, k: int, padding: str, tcfg, threads: int = 1) -> dict:
+    return row_json(cfg, k, padding, tcfg, threads=threads)
 
 
 def default_jobs() -> int:
@@ -141,7 +142,7 @@ def _worker_init(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _in_pool(cfg, pairs, tcfg, jobs: int, on_row) -> dict:
+def _in_pool(cfg, pairs, tcfg, jobs: int, on_row, threads: int = 1) -> dict:
     """Rows in ``jobs`` spawned workers, largest ``k`` first; ``on_row(done, pair)`` after each.
     On any exception (Ctrl-C included) the workers are terminated at once; ``results`` holds
     the finished rows (attached to the exception as ``.results``)."""
@@ -154,7 +155,7 @@ def _in_pool(cfg, pairs, tcfg, jobs: int, on_row) -> dict:
     pool = context.Pool(processes=min(jobs, len(pairs)), initializer=_worker_init, initargs=(os.getpid(),))
     try:
         for pair in sorted(pairs, key=lambda pair: -pair[0]):
-            pool.apply_async(_row_job, (cfg, *pair, tcfg),
+            pool.apply_async(_row_job, (cfg, *pair, tcfg, threads),
                              callback=lambda row, pair=pair: finished.put((pair, row, None)),
                              error_callback=lambda error, pair=pair: finished.put((pair, None, error)))
         pool.close()
@@ -176,14 +177,14 @@ def _in_pool(cfg, pairs, tcfg, jobs: int, on_row) -> dict:
     return results
 
 
-def explore_kernels(cfg, kernels, paddings, tcfg, jobs: int, quiet: bool = False) -> list[dict]:
+def explore_kernels(cfg, kernels, paddings, tcfg, jobs: int, quiet: bool = False, threads: int = 1) -> list[dict]:
     """Every row of the sweep as JSON (trained columns when ``tcfg`` is given), in sweep order,
     with a Rich progress bar on stderr (plain lines when stderr is not a terminal; none when
     ``quiet``).
 
     ``jobs > 1``: rows are computed in that many spawned worker processes, largest ``k`` first
     (exact proofs and training are CPU-bound and rows are independent; each worker trains with
-    one torch thread, so the results do not depend on ``jobs``). ``jobs = 1``: in this
+    ``threads`` torch threads (default 1), so the results do not depend on ``jobs``). ``jobs = 1``: in this
     process, with a second bar for the training steps. Ctrl-C stops every worker at once and
     raises :class:`SweepInterrupted` with the rows finished so far."""
     from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
@@ -213,7 +214,7 @@ def explore_kernels(cfg, kernels, paddings, tcfg, jobs: int, quiet: bool = False
                         bar.update(inner, completed=m, total=total, description="  analysing", label=label,
                                    visible=True)
 
-                    rows.append(row_json(cfg, k, p, tcfg, steps, members))
+                    rows.append(row_json(cfg, k, p, tcfg, steps, members, threads))
             except KeyboardInterrupt as interrupt:
                 raise SweepInterrupted(rows, len(pairs), _terminated(interrupt)) from None
             return rows
@@ -222,7 +223,7 @@ def explore_kernels(cfg, kernels, paddings, tcfg, jobs: int, quiet: bool = False
             bar.update(task, completed=done, label=f"k={pair[0]} {pair[1]}")
 
         try:
-            results = _in_pool(cfg, pairs, tcfg, jobs, on_row)
+            results = _in_pool(cfg, pairs, tcfg, jobs, on_row, threads)
         except KeyboardInterrupt as interrupt:
             done = interrupt.results
             raise SweepInterrupted([done[pair] for pair in pairs if pair in done], len(pairs),
@@ -394,12 +395,17 @@ def run(args) -> int:
         raise ConfigError(f"--plot: expected a .pdf or .png file name, got {str(args.plot)!r}")
     if args.jobs is not None and not 1 <= args.jobs <= MAX_JOBS:
         raise ConfigError(f"--jobs: expected an integer 1..{MAX_JOBS}, got {args.jobs}")
+    for single, sweep_flag in (("kernel", "kernels"), ("padding", "paddings")):
+        if getattr(args, single) is not None and getattr(args, sweep_flag) is not None:
+            raise ConfigError(f"--{single}: explore kernel sweeps --{sweep_flag}; give one of --{single} "
+                              f"and --{sweep_flag}, not both")
     if kernels[-1] > MAX_KERNEL:
         raise ConfigError(f"--kernels: {kernels[-1]} exceeds the limit {MAX_KERNEL}: {LIMIT_REASON}")
     for path, flag in ((args.csv, "--csv"), (args.plot, "--plot")):
         if path is not None:
             check_output_file(path, flag)
     cfg = _base_config(args)
+    cfg.with_(kernel=kernels[-1])  # the largest row within the engine's limits (ConfigError names --kernel)
     tcfg = None
     if args.train:
         from radiuscnn.cli import train_config_from_args
@@ -409,10 +415,11 @@ def run(args) -> int:
         check_amplitudes_representable(cfg, tcfg.dtype)
         check_training_size(cfg, tcfg)
     jobs = args.jobs or default_jobs()
+    stopped = None
     try:
-        rows, incomplete = explore_kernels(cfg, kernels, paddings, tcfg, jobs), None
+        rows, incomplete = explore_kernels(cfg, kernels, paddings, tcfg, jobs, threads=args.threads), None
     except SweepInterrupted as interrupt:
-        rows = interrupt.rows
+        stopped, rows = interrupt, interrupt.rows
         incomplete = f"interrupted after {len(rows)} of {interrupt.total} rows"
     title = (f"kernel sweep k = {kernels[0]}..{kernels[-1]}: N={cfg.size} C={cfg.channels} "
              f"{cfg.activation} {cfg.head}, R = {cfg.radii[0]}..{cfg.radii[-1]}, "
@@ -421,7 +428,7 @@ def run(args) -> int:
     if args.csv is not None:
         write_csv(args.csv, rows, tcfg is not None, incomplete)
     if incomplete is not None:
-        return _interrupted(args, rows, interrupt, incomplete)
+        return _interrupted(args, rows, stopped, incomplete)
     if args.plot is not None:
         write_plot(args.plot, rows, paddings, tcfg is not None, title)
     if args.json:

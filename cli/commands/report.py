@@ -56,12 +56,16 @@ def run(args) -> int:
     from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 
     from radiuscnn.cli import config_from_args, train_config_from_args
+    from radiuscnn.theory.config import ConfigError
     from radiuscnn.commands._limits import check_amplitudes_representable, check_training_size
     from radiuscnn.commands._paths import check_output_dir
     from radiuscnn.commands._runtime import progress_bar, torch_threads
 
     cfg = config_from_args(args)
     tcfg = train_config_from_args(args)
+    if args.threads != 1:
+        raise ConfigError(f"--threads: report trains on one thread (the report's numbers are reproduced "
+                          f"on one thread, and tiny tensors gain nothing from more), got {args.threads}")
     check_amplitudes_representable(cfg, tcfg.dtype)
     check_training_size(cfg, tcfg)
     check_output_dir(args.out, "--out")

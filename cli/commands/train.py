@@ -111,14 +111,14 @@ def run(args) -> int:
     check_amplitudes_representable(cfg, tcfg.dtype)
     check_training_size(cfg, tcfg)
     out_dir = check_output_dir(args.out or default_run_dir(cfg, tcfg), "--out")
-    from radiuscnn.numeric.checkpoint import save_run  # imports torch
+    try:
+        from radiuscnn.numeric.checkpoint import save_run  # imports torch
 
-    with torch_threads(args.threads):
-        try:
+        with torch_threads(args.threads):
             result = train_with_progress(cfg, tcfg, quiet=args.json)
-        except KeyboardInterrupt as interrupt:
-            interrupt.detail = f"nothing written to {out_dir}"
-            raise
+    except KeyboardInterrupt as interrupt:
+        interrupt.detail = f"nothing written to {out_dir}"
+        raise
     metrics = metrics_json(cfg, tcfg, result)
     with deferred_interrupt():  # a checkpoint is written whole or not at all
         save_run(out_dir, cfg, tcfg, result,
