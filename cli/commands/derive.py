@@ -85,7 +85,13 @@ def run(args) -> int:
         text = text.split("\n\nZero-loss system")[0]
     print(text)
     if "background_counter" in data:
-        print(f"background counter (A1): {data['background_counter']}")
+        _print_wrapped(f"background counter (A1): {data['background_counter']}", width)
     if "min_channels" in data:
-        print(f"minimal widths (A4): {data['min_channels'] if data['min_channels'] is not None else data['min_channels_reason']}")
+        _print_wrapped(f"minimal widths (A4): {data['min_channels'] if data['min_channels'] is not None else data['min_channels_reason']}", width)
     return 0
+
+
+def _print_wrapped(text: str, width: int) -> None:
+    import textwrap
+
+    print(textwrap.fill(text, width, subsequent_indent="    ", break_on_hyphens=False))
