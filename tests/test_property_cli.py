@@ -94,3 +94,51 @@ def test_config_raises_only_config_error(kwargs):
         Config(**kwargs)
     except ConfigError as error:
         assert "\n" not in str(error)
+
+
+class Reached(Exception):
+    """A random command line that happened to be valid reached the work (allowed, not run)."""
+
+
+@contextlib.contextmanager
+def no_work():
+    from unittest import mock
+
+    def stop(*args, **kwargs):
+        raise Reached
+
+    with mock.patch("radiuscnn.numeric.ensemble.train", stop), \
+            mock.patch("radiuscnn.commands.explore.explore_kernels", stop), \
+            mock.patch("radiuscnn.reports.build.build_report", stop):
+        yield
+
+
+COMMANDS = {
+    "train": [*FLAGS[:10], "--seeds", "--steps", "--lr", "--optimizer", "--seed", "--dtype", "--amplitudes",
+              "--threads", "--out", "--json"],
+    "explore kernel": [*FLAGS[:10], "--kernels", "--paddings", "--jobs", "--csv", "--plot", "--train",
+                       "--no-train", "--seeds", "--threads"],
+    "report": [*FLAGS[:10], "--out", "--seeds", "--steps", "--threads", "--tex-only"],
+    "check": ["--network", "--fail-on", "--details", "--json"],
+}
+SWITCHES = {"--json", "--latex", "--train", "--no-train", "--tex-only", "--details"}
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(sorted(COMMANDS)).flatmap(
+    lambda command: st.tuples(st.just(command),
+                              st.lists(st.tuples(st.sampled_from(COMMANDS[command]), JUNK), min_size=1, max_size=4))))
+def test_random_flags_of_every_command_never_produce_a_traceback(drawn):
+    command, pairs = drawn
+    argv = command.split() + (["/nonexistent-run"] if command == "check" else [])
+    for flag, value in pairs:
+        argv += [flag] if flag in SWITCHES else [flag, value]
+    with no_work():
+        try:
+            code, out, err = run_main(argv)
+        except Reached:
+            return
+    assert "Traceback" not in err, argv
+    assert code != 0, argv  # every value is junk or the run is missing
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "error" in lines[0], (argv, err)

@@ -37,19 +37,25 @@ def torch_threads(n: int) -> Iterator[None]:
 
 @contextmanager
 def deferred_interrupt() -> Iterator[None]:
-    """Hold SIGINT for the block (main thread only); re-raise it as KeyboardInterrupt after."""
+    """Hold SIGINT and SIGTERM for the block (main thread only); when one arrived, call its
+    previous handler after the block (Python's default raises KeyboardInterrupt)."""
     import threading
 
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in signals}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
     if caught:
+        handler = previous[caught[0]]
+        if callable(handler):
+            handler(caught[0], None)
         raise KeyboardInterrupt
 
 
@@ -85,7 +91,8 @@ class PlainProgress:
         if task["total"]:
             done = f" {task['completed']:g}/{task['total']:g}"
         extra = "".join(f", {k} {v}" for k, v in task["fields"].items() if v not in ("", None, "-"))
-        print(f"radiuscnn {self.command}: {task['description']}{done}{extra} ({now - self.start:.1f} s)",
+        what = str(task["description"]).strip().removeprefix(f"{self.command}: ")
+        print(f"radiuscnn {self.command}: {what}{done}{extra} ({now - self.start:.1f} s)",
               file=sys.stderr, flush=True)
 
     def add_task(self, description: str, total=None, completed=0, visible=True, **fields) -> int:
