@@ -3,9 +3,10 @@ line naming what is wrong, no traceback, and no work (training, sweeps, the repo
 
 An entry is ``(argv, expected text in the error line, exit code)``. ``{file}`` is an existing
 regular file, ``{dir}`` an existing directory, ``{run}`` a valid trained run directory
-(see ``tests/test_bad_inputs.py``). Other test modules hold more (``test_cli.BAD_FLAGS``,
-``test_explore_cli.BAD``, the checkpoint corruptions of ``test_checkpoint``); the property
-test adds random flag strings.
+(see ``tests/test_bad_inputs.py``). :func:`catalogue` also takes in the older lists
+``test_cli.BAD_FLAGS`` and ``test_explore_cli.BAD``; besides command lines, the suite tries
+the checkpoint corruptions of ``test_checkpoint``, the wrong Python types of
+``test_robust_cli`` and random flag strings (``test_property_cli``).
 """
 
 from __future__ import annotations
@@ -128,6 +129,7 @@ def catalogue() -> list[tuple[list[str], str, int]]:
     out += [(["explore", "kernel", "--no-train", *flags], text, 2) for flags, text in EXPLORE]
     out += CHECK
     out += [(argv, text, 2) for argv, text in OTHER]
+    out += _from_other_modules()
     seen, unique = set(), []
     for argv, text, code in out:
         key = tuple(argv)
@@ -135,3 +137,16 @@ def catalogue() -> list[tuple[list[str], str, int]]:
             seen.add(key)
             unique.append((argv, text, code))
     return unique
+
+
+def _from_other_modules() -> list[tuple[list[str], str, int]]:
+    """The older lists (``test_cli.BAD_FLAGS`` for train and derive, ``test_explore_cli.BAD``),
+    so that one catalogue counts every distinct bad command line."""
+    from test_cli import BAD_FLAGS
+    from test_explore_cli import BAD
+
+    out = [(["train", "--steps", "1", "--seeds", "1", "--out", "{dir}/t", *flags], text, 2) for flags, text in BAD_FLAGS]
+    out += [(["derive", *flags], text, 2) for flags, text in BAD_FLAGS
+            if not any(f in flags for f in ("--seeds", "--steps", "--lr", "--amplitudes"))]
+    out += [(["explore", "kernel", "--no-train", *flags], text, 2) for flags, text in BAD]
+    return out

@@ -256,3 +256,13 @@ def test_unwritable_parent_is_refused_before_training(tmp_path, capsys):
         assert "no write permission" in capsys.readouterr().err
     finally:
         locked.chmod(0o700)
+
+
+def test_explore_head_fc_blanks_the_gap_columns(capsys):
+    """explore kernel --head fc tabulated the GAP rank, counter and widths without a word."""
+    assert main(["explore", "kernel", "--no-train", "--json", "--kernels", "3", "--paddings", "zeros",
+                 "--head", "fc", *TINY[:2], "--radii", "0:3"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["n_runs"] is not None
+    assert all(row[k] is None for k in ("constraint_rank", "beta", "vb", "r_max", "min_channels"))
+    assert row["not_applicable"][0]["flag"] == "--head fc"

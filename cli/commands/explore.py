@@ -95,7 +95,7 @@ def row_json(cfg, k: int, padding: str, tcfg=None, step_progress=None, member_pr
     from radiuscnn.theory.explore import kernel_row
 
     row = kernel_row(cfg, k, padding)
-    data = row.to_json()
+    data = scoped(cfg, row.to_json())
     if tcfg is not None:
         if not row.valid:
             data.update(UNTRAINED)
@@ -105,6 +105,26 @@ def row_json(cfg, k: int, padding: str, tcfg=None, step_progress=None, member_pr
             columns = trained_columns(cfg.with_(kernel=k, padding=padding), tcfg, threads=threads,
                                       step_progress=step_progress, member_progress=member_progress)
             data.update(columns.to_json())
+    return data
+
+
+# derived columns of each claim: blanked (None) when the flags are outside the claim's scope
+CLAIM_COLUMNS = {"F1": ("constraint_rank",), "A1": ("beta", "vb", "r_max"),
+                 "A4": ("min_channels", "min_channels_status")}
+
+
+def scoped(cfg, data: dict) -> dict:
+    """``data`` with the columns of claims that do not support ``cfg``'s head or activation set
+    to ``None``, and ``not_applicable`` naming them (:mod:`radiuscnn.commands._scope`)."""
+    from radiuscnn.commands._scope import not_applicable
+
+    entries = not_applicable(cfg)
+    for entry in entries:
+        for claim in entry["claims"]:
+            for key in CLAIM_COLUMNS.get(claim, ()):
+                if key in data:
+                    data[key] = None
+    data["not_applicable"] = [{k: e[k] for k in ("flag", "claims", "reason")} for e in entries]
     return data
 
 
@@ -434,9 +454,13 @@ def run(args) -> int:
     if args.json:
         print_json(rows)
         return 0
+    from radiuscnn.commands._scope import scope_lines
+
     out = console()
     out.print(table(rows, tcfg is not None, title))
     out.print(LEGEND, markup=False)
+    for line in scope_lines(cfg):
+        out.print(line, markup=False)
     for path, what in ((args.csv, "CSV"), (args.plot, "plot")):
         if path is not None:
             out.print(f"{what} written to {path}", markup=False)
