@@ -131,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         (getattr(args, "parser", None) or parser).print_usage(sys.stderr)
         print(f"{parser.prog}: error: a command is required (see --help)", file=sys.stderr)
         return EXIT_USAGE
+    sigint = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     else:
@@ -141,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"radiuscnn: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt as interrupt:
+        if previous is not None:  # a second Ctrl-C must not break the clean-up message
+            sigint = signal.signal(signal.SIGINT, signal.SIG_IGN)
         name = getattr(args, "command", None) or "radiuscnn"
         detail = getattr(interrupt, "detail", None) or "stopped"
         print(f"radiuscnn {name}: interrupted; {detail}", file=sys.stderr)
@@ -152,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+        if sigint is not None:
+            signal.signal(signal.SIGINT, sigint)
 
 
 if __name__ == "__main__":

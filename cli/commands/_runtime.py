@@ -6,8 +6,9 @@
 * :func:`deferred_interrupt`: a block (writing a checkpoint) that Ctrl-C cannot cut in half;
   the interrupt is raised when the block ends.
 * :class:`PlainProgress`: when stderr is not a terminal (``make report > log 2>&1``), plain
-  lines ``radiuscnn CMD: <stage> ... (<elapsed> s)`` instead of a Rich bar, at most one line
-  every few seconds per task (and always on a new stage or the last step). It offers the
+  lines ``radiuscnn CMD: <stage> ... (<elapsed> s)`` instead of a Rich bar: every item of a
+  short task (rows, networks, stages), at most one line every few seconds of a long one
+  (training steps), always on a new stage and on the last step. It offers the
   ``rich.progress.Progress`` methods the commands and the report builder call.
 """
 
@@ -107,6 +108,7 @@ class PlainProgress:
                visible=None, **fields) -> None:
         task = self.tasks[task_id]
         new_stage = description is not None and description != task["description"]
+        before = task["completed"]
         if description is not None:
             task["description"] = description
         if total is not None:
@@ -119,8 +121,10 @@ class PlainProgress:
             task["visible"] = visible
         task["fields"].update(fields)
         finished = bool(task["total"]) and task["completed"] >= task["total"]
+        # a task of few items (rows, networks, stages) reports every item; long ones are throttled
+        item = bool(task["total"]) and task["total"] <= 100 and task["completed"] != before
         if task["visible"]:
-            self._say(task, force=new_stage or finished)
+            self._say(task, force=new_stage or finished or item)
 
     def advance(self, task_id: int, advance: float = 1) -> None:
         self.update(task_id, advance=advance)
