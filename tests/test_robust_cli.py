@@ -266,3 +266,11 @@ def test_explore_head_fc_blanks_the_gap_columns(capsys):
     assert row["n_runs"] is not None
     assert all(row[k] is None for k in ("constraint_rank", "beta", "vb", "r_max", "min_channels"))
     assert row["not_applicable"][0]["flag"] == "--head fc"
+
+
+def test_train_summary_is_compact_above_16_networks(tmp_path, capsys):
+    assert main(["train", *TINY, "--seeds", "20", "--steps", "2", "--out", str(tmp_path / "r")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) <= 4 and "--details" in out[0] + out[-1] + "".join(out)
+    assert main(["train", *TINY, "--seeds", "20", "--steps", "2", "--out", str(tmp_path / "s"), "--details"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) > 20

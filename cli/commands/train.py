@@ -25,6 +25,8 @@ def register(sub) -> None:
     p.add_argument("--out", type=path_arg, default=None,
                    help="run directory (default runs/<configuration>)")
     p.add_argument("--json", action="store_true", help="print the metrics as JSON on stdout")
+    p.add_argument("--details", action="store_true",
+                   help=f"one row per network even above {MAX_MEMBER_ROWS} networks")
     p.set_defaults(run=run)
 
 
@@ -80,7 +82,30 @@ def metrics_json(cfg, tcfg, result) -> dict:
     }
 
 
-def print_summary(cfg, tcfg, result, out_dir) -> None:
+MAX_MEMBER_ROWS = 16  # above this, a line of loss quantiles instead of one row per network
+
+
+def print_summary(cfg, tcfg, result, out_dir, details: bool = False) -> None:
+    from rich.table import Table
+
+    out = console()
+    if tcfg.seeds > MAX_MEMBER_ROWS and not details:
+        finite = sorted(float(x) for x in result.loss.tolist() if math.isfinite(x))
+        if finite:
+            q = [finite[round(f * (len(finite) - 1))] for f in (0.0, 0.5, 1.0)]
+            out.print(f"{tcfg.seeds} networks, {tcfg.steps} {tcfg.optimizer} steps: final MSE min {q[0]:.3e}, "
+                      f"median {q[1]:.3e}, max {q[2]:.3e} (one row per network: --details)", markup=False)
+    else:
+        _member_table(tcfg, result, out)
+    out.print(f"success rate: {result.success_rate:.1%} (final MSE <= {result.tolerance:g}; "
+              f"{int(result.success.sum())}/{tcfg.seeds}), {result.seconds:.1f} s; saved to {out_dir}", markup=False)
+    diverged = int((~result.loss.isfinite()).sum())
+    if diverged:
+        progress_console().print(f"warning: {diverged} of {tcfg.seeds} networks diverged (non-finite loss); "
+                                 f"try a smaller --lr (now {tcfg.lr:g}); `radiuscnn check` reports them as diverged")
+
+
+def _member_table(tcfg, result, out) -> None:
     from rich.table import Table
 
     table = Table(title=f"{tcfg.seeds} networks, {tcfg.steps} {tcfg.optimizer} steps "
@@ -90,14 +115,7 @@ def print_summary(cfg, tcfg, result, out_dir) -> None:
     for e, seed in enumerate(result.member_seeds):
         ok = bool(result.success[e])
         table.add_row(str(e), str(seed), f"{float(result.loss[e]):.3e}", "yes" if ok else "no")
-    out = console()
     out.print(table)
-    out.print(f"success rate: {result.success_rate:.1%} "
-              f"({int(result.success.sum())}/{tcfg.seeds}), {result.seconds:.1f} s; saved to {out_dir}")
-    diverged = int((~result.loss.isfinite()).sum())
-    if diverged:
-        progress_console().print(f"warning: {diverged} of {tcfg.seeds} networks diverged (non-finite loss); "
-                                 f"try a smaller --lr (now {tcfg.lr:g}); `radiuscnn check` reports them as diverged")
 
 
 def run(args) -> int:
@@ -126,5 +144,5 @@ def run(args) -> int:
     if args.json:
         print_json({**metrics, "out": str(out_dir)})
     else:
-        print_summary(cfg, tcfg, result, out_dir)
+        print_summary(cfg, tcfg, result, out_dir, details=args.details)
     return 0
