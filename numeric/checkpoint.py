@@ -7,7 +7,8 @@ A run directory holds
 * ``run.json``: ``format``/``version``, the :class:`~theory.config.Config`, the
   :class:`~numeric.ensemble.TrainConfig`, the metrics (per-member final MSE, success flags,
   loss history; non-finite numbers as ``null``; no wall time, so identical trainings give
-  identical files), the SHA-256, dtype and shapes of the tensor file, and ``integrity``: the
+  identical files: the training seconds go to ``timing.json`` and :func:`load_run` adds them
+  to the metrics as ``seconds``), the SHA-256, dtype and shapes of the tensor file, and ``integrity``: the
   SHA-256 of every other field of ``run.json`` (canonical JSON, sorted keys). The tensor hash
   is one of those fields, so ``integrity`` covers configuration, metrics and weights at once.
 
@@ -47,6 +48,7 @@ FORMAT = "radiuscnn-run"
 VERSION = 2
 PARAMS_FILE = "params.safetensors"
 RUN_FILE = "run.json"
+TIMING_FILE = "timing.json"  # wall time: informative, outside the checkpoint's identity
 
 
 class CheckpointError(Exception):
@@ -106,7 +108,8 @@ def run_files(cfg: Config, tcfg: TrainConfig, result: TrainResult) -> dict[str, 
         "software": {"torch": torch.__version__},
     }
     run["integrity"] = integrity_hash(run)
-    return {PARAMS_FILE: blob, RUN_FILE: (json.dumps(run, indent=1, sort_keys=True, allow_nan=False) + "\n").encode()}
+    return {PARAMS_FILE: blob, TIMING_FILE: (json.dumps({"seconds": result.seconds}) + "\n").encode(),
+            RUN_FILE: (json.dumps(run, indent=1, sort_keys=True, allow_nan=False) + "\n").encode()}
 
 
 def save_run(directory: str | os.PathLike, cfg: Config, tcfg: TrainConfig, result: TrainResult,
@@ -223,4 +226,13 @@ def load_run(directory: str | os.PathLike) -> tuple[Config, TrainConfig, Ensembl
         if bad:
             raise CheckpointError(f"{path}: {name!r} contains NaN or infinite weights in member {bad[0]}, "
                                   "whose recorded loss is finite")
-    return cfg, tcfg, params, run["metrics"]
+    return cfg, tcfg, params, {**run["metrics"], **_timing(root)}
+
+
+def _timing(root: Path) -> dict:
+    """``{"seconds": s}`` from ``timing.json`` when it is readable (informative only)."""
+    try:
+        seconds = json.loads((root / TIMING_FILE).read_text())["seconds"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return {"seconds": float(seconds)} if isinstance(seconds, (int, float)) else {}
