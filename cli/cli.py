@@ -33,7 +33,8 @@ def add_config_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--channels", type=int, help="channels C >= 1 (default 2)")
     g.add_argument("--activation", choices=ACTIVATIONS, help="activation sigma (default relu)")
     g.add_argument("--alpha", help="leaky_relu slope, 0 < alpha < 1 (default 1/10)")
-    g.add_argument("--padding", choices=PADDINGS, help="zeros ('same'), valid, circular (default zeros)")
+    g.add_argument("--padding", choices=(*PADDINGS, "same"), metavar="{" + ",".join(PADDINGS) + "}",
+                   help="zeros (alias: same, as PyTorch calls it), valid, circular (default zeros)")
     g.add_argument("--head", choices=HEADS, help="gap (mean, then linear) or fc (default gap)")
     g.add_argument("--radii", help="radius set LO:HI inclusive (default 0:14 in 1D, 1:12 in 2D)")
     g.add_argument("--amplitude", help="fixed amplitude A or interval LO:HI (default 0.5:1.5)")
@@ -59,6 +60,9 @@ def add_train_flags(p: argparse.ArgumentParser, seeds: int | None = None) -> Non
     g.add_argument("--amplitudes", type=int, default=None,
                    help="training amplitudes: an evenly spaced grid of this many points over the "
                    f"interval, endpoints included (default {default['amplitudes']})")
+    g.add_argument("--threads", type=int, default=1,
+                   help="torch threads (default 1: the tensors are tiny, so more threads only add "
+                   "synchronisation; measured several times slower on a loaded 2-core machine)")
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
@@ -69,6 +73,8 @@ def config_from_args(args: argparse.Namespace) -> Config:
         value = getattr(args, name, None)
         if value is not None:
             changes[name] = value
+    if changes.get("padding") == "same":
+        changes["padding"] = "zeros"
     if getattr(args, "alpha", None) is not None:
         changes["alpha"] = args.alpha
     if getattr(args, "radii", None) is not None:
@@ -86,7 +92,11 @@ def train_config_from_args(args: argparse.Namespace):
     for name in ("steps", "lr", "amplitudes"):
         if getattr(args, name) is not None:
             changes[name] = getattr(args, name)
-    return TrainConfig(**changes)
+    threads = getattr(args, "threads", 1)
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ConfigError(f"--threads: expected an integer >= 1, got {threads}")
+    tcfg = TrainConfig(**changes)
+    return tcfg
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -97,27 +107,56 @@ def build_parser() -> argparse.ArgumentParser:
         description="Derive, train, check and report on small CNNs that estimate the radius "
         "of a centred pulse (1D) or disk (2D). Claim IDs follow THEORY.md.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+    sub = parser.add_subparsers(dest="command", parser_class=OneLineParser)
     for module in (derive, train, check, explore, report):
         module.register(sub)
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C (workers stopped, partial results kept), exit 143."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
+    import signal
+    import threading
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "run", None) is None:  # bare `radiuscnn` or `radiuscnn explore`
+        (getattr(args, "parser", None) or parser).print_usage(sys.stderr)
+        print(f"{parser.prog}: error: a command is required (see --help)", file=sys.stderr)
+        return EXIT_USAGE
+    sigint = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    else:
+        previous = None
     try:
         return int(args.run(args) or 0)
     except ConfigError as error:
         print(f"radiuscnn: error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("radiuscnn: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as interrupt:
+        if previous is not None:  # a second Ctrl-C must not break the clean-up message
+            sigint = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        name = getattr(args, "command", None) or "radiuscnn"
+        detail = getattr(interrupt, "detail", None) or "stopped"
+        print(f"radiuscnn {name}: interrupted; {detail}", file=sys.stderr)
+        return 143 if isinstance(interrupt, Terminated) else 130
     except BrokenPipeError:
         # the reader closed the pipe (e.g. `| head`): stop quietly, as Unix tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        if sigint is not None:
+            signal.signal(signal.SIGINT, sigint)
 
 
 if __name__ == "__main__":

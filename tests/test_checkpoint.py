@@ -9,7 +9,15 @@ import pytest
 import safetensors.torch
 import torch
 
-from radiuscnn.numeric.checkpoint import PARAMS_FILE, RUN_FILE, CheckpointError, load_run, save_run
+from radiuscnn.numeric.checkpoint import (
+    PARAMS_FILE,
+    RUN_FILE,
+    CheckpointError,
+    diverged_members,
+    integrity_hash,
+    load_run,
+    save_run,
+)
 from radiuscnn.numeric.ensemble import TrainConfig, train
 from radiuscnn.theory.config import Config
 
@@ -27,17 +35,23 @@ def run_dir(tmp_path, trained):
     return save_run(tmp_path / "run", cfg, tcfg, result)
 
 
+def reseal(meta: dict) -> dict:
+    """Recompute the integrity hash, as a forger who knows the scheme would (it is a check
+    against edits and corruption, not a signature)."""
+    return {**meta, "integrity": integrity_hash(meta)}
+
+
 def rehash(run_dir):
     """Record the current tensor file's hash, as a forger who edited both files would."""
     meta = json.loads((run_dir / RUN_FILE).read_text())
     meta["tensors"]["sha256"] = hashlib.sha256((run_dir / PARAMS_FILE).read_bytes()).hexdigest()
-    (run_dir / RUN_FILE).write_text(json.dumps(meta))
+    (run_dir / RUN_FILE).write_text(json.dumps(reseal(meta)))
 
 
-def edit_json(run_dir, change):
+def edit_json(run_dir, change, seal=True):
     meta = json.loads((run_dir / RUN_FILE).read_text())
     change(meta)
-    (run_dir / RUN_FILE).write_text(json.dumps(meta))
+    (run_dir / RUN_FILE).write_text(json.dumps(reseal(meta) if seal else meta))
 
 
 def expect_error(run_dir, pattern):
@@ -172,3 +186,67 @@ def test_pickle_is_refused_without_executing(tmp_path, run_dir):
     (run_dir / PARAMS_FILE).write_bytes(torch_blob.read_bytes())
     rehash(run_dir)
     expect_error(run_dir, "not a valid safetensors file")
+
+
+EDITS = {
+    "activation": lambda m: m["config"].update(activation="abs"),
+    "padding": lambda m: m["config"].update(padding="circular"),
+    "amplitude": lambda m: m["config"].update(amplitude=["1/2", "2"]),
+    "radii": lambda m: m["config"].update(radii=[0, 1, 2]),
+    "train": lambda m: m["train"].update(lr=0.5),
+    "metrics": lambda m: m["metrics"]["loss"].__setitem__(0, 0.0),
+    "success": lambda m: m["metrics"]["success"].__setitem__(1, True),
+    "tensor hash": lambda m: m["tensors"].update(sha256="0" * 64),
+}
+
+
+@pytest.mark.parametrize("edit", EDITS, ids=list(EDITS))
+def test_an_edited_run_json_is_refused_in_one_line(run_dir, edit):
+    """Issue 16.4: relu weights relabelled `abs` (or any other edit) must not load."""
+    edit_json(run_dir, EDITS[edit], seal=False)
+    expect_error(run_dir, "integrity hash mismatch")
+
+
+def test_identical_trainings_give_identical_bytes(tmp_path):
+    """Issue 16.4: hashes are reproducible (safetensors wrote its metadata map in hash order)."""
+    cfg = Config(size=9, kernel=3, radii=range(0, 4))
+    tcfg = TrainConfig(seeds=2, steps=5, amplitudes=2)
+    dirs = [save_run(tmp_path / f"r{i}", cfg, tcfg, train(cfg, tcfg)) for i in range(4)]
+    for name in (PARAMS_FILE, RUN_FILE):
+        first = (dirs[0] / name).read_bytes()
+        assert all((d / name).read_bytes() == first for d in dirs[1:]), name
+
+
+def test_a_diverged_member_loads_and_is_listed(tmp_path, trained):
+    """Issue 16.8: NaN weights are allowed in a member whose recorded loss is null."""
+    from dataclasses import replace
+
+    cfg, tcfg, result = trained
+    params = {n: t.clone() for n, t in result.params.items()}
+    params["w"][1] = math.nan
+    loss = result.loss.clone()
+    loss[1] = math.nan
+    run = save_run(tmp_path / "r", cfg, tcfg, replace(result, params=params, loss=loss))
+    _, _, loaded, metrics = load_run(run)
+    assert diverged_members(loaded) == [1] and metrics["loss"][1] is None
+
+
+def test_save_leaves_no_partial_directory(tmp_path, trained, monkeypatch):
+    """Issue 16.2: a save that fails half-way leaves nothing that loads (nor a temp dir)."""
+    import radiuscnn.numeric.checkpoint as ck
+
+    cfg, tcfg, result = trained
+    calls = []
+    real = type(tmp_path).write_bytes
+
+    def failing(self, data):
+        calls.append(self.name)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(self, data)
+
+    monkeypatch.setattr(type(tmp_path), "write_bytes", failing)
+    with pytest.raises(KeyboardInterrupt):
+        ck.save_run(tmp_path / "r", cfg, tcfg, result)
+    monkeypatch.undo()
+    assert list(tmp_path.iterdir()) == []

@@ -121,20 +121,25 @@ def _no_tex_path(monkeypatch, tmp_path):
     assert shutil.which("latexmk") is None and shutil.which("pdflatex") is None
 
 
-def test_missing_engine_one_line_and_nonzero_exit(fast_pipeline, monkeypatch, tmp_path, capsys):
+def test_missing_engine_one_line_and_nonzero_exit(monkeypatch, tmp_path, capsys):
+    """Issue 16.11: without TeX, `report` says so before running the pipeline (not after)."""
     from radiuscnn.cli import main
 
     _no_tex_path(monkeypatch, tmp_path)
     out = tmp_path / "rep"
+
+    def no_pipeline(*args, **kwargs):
+        raise AssertionError("the pipeline ran although no TeX engine exists")
+
+    monkeypatch.setattr("radiuscnn.reports.build.build_report", no_pipeline)
     code = main(["report", *SMALL_FLAGS, "--out", str(out)])
     err = capsys.readouterr().err
-    assert code != 0
-    lines = [ln for ln in err.splitlines() if "TeX engine" in ln]
-    assert len(lines) == 1
+    assert code == 3
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "TeX engine" in lines[0] and "--tex-only" in lines[0]
     for package in L.TEX_PACKAGES:
         assert package in lines[0]
-    assert (out / "derivation.tex").exists() and (out / "results.json").exists()
-    assert not (out / "derivation.pdf").exists()
+    assert not out.exists()
     assert "Traceback" not in err
 
 

@@ -13,12 +13,27 @@ sees input positions ``i + t`` for window offsets ``t in [-h_l, h_r]``.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import asdict, dataclass, replace
 from fractions import Fraction
 
 ACTIVATIONS = ("relu", "leaky_relu", "abs", "hardtanh", "identity", "tanh", "sigmoid", "softplus")
 PADDINGS = ("zeros", "valid", "circular")
+PADDING_ALIASES = {"same": "zeros"}  # PyTorch's name for the zeros padding used here
 HEADS = ("gap", "fc")
+
+# Sizes the exact engine handles in reasonable time and memory: beyond them `derive` runs for
+# minutes and can exhaust memory. Measured with `radiuscnn derive --json` on a loaded 2-core
+# machine (one thread): N = 2049 / 4097 took 7 / 23 s; k = 129 / 257 (N = 33) 16 / 52 s, and
+# k = 2001 used 11.8 GB; C = 32 / 64 took 18 / 32 s and C = 256 did not finish in 120 s;
+# N = k = 129 took 48 s; in 2D N = 65 / 129 took 5 / 15 s.
+MAX_SIZE = 4097
+MAX_SIZE_2D = 129
+MAX_KERNEL = 129
+MAX_CHANNELS = 64
+MAX_WINDOW_WORK = 129 * 129  # N * k: every window of every position is enumerated
+LIMIT_REASON = ("the exact engine enumerates every window of every radius, so time and memory "
+                "grow with N and k (and C for the widths); beyond this it runs for minutes and can exhaust memory")
 
 
 class ConfigError(ValueError):
@@ -81,6 +96,8 @@ class Config:
     alpha: Fraction = Fraction(1, 10)
 
     def __post_init__(self) -> None:
+        _check_types(self)
+        object.__setattr__(self, "padding", PADDING_ALIASES.get(self.padding, self.padding))
         object.__setattr__(self, "radii", tuple(sorted(set(int(r) for r in self.radii))))
         object.__setattr__(
             self, "amplitude", tuple(_fraction(a, "--amplitude") for a in self.amplitude)
@@ -170,6 +187,45 @@ def default_config(dim: int = 1) -> Config:
     return Config()
 
 
+def _is_int(x) -> bool:
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
+
+
+def _check_types(c: Config) -> None:
+    """Wrong Python types are a :class:`ConfigError` too (``Config(kernel="5")``), not TypeError."""
+    for name in ("dim", "size", "kernel", "channels"):
+        value = getattr(c, name)
+        if not _is_int(value):
+            raise ConfigError(f"--{name}: expected an integer, got {value!r} ({type(value).__name__})")
+    for name in ("activation", "padding", "head"):
+        value = getattr(c, name)
+        if not isinstance(value, str):
+            raise ConfigError(f"--{name}: expected a name, got {value!r} ({type(value).__name__})")
+    radii = c.radii
+    if isinstance(radii, (str, bytes)) or not hasattr(radii, "__iter__") or not all(_is_int(r) for r in radii):
+        raise ConfigError(f"--radii: expected a sequence of integers, got {radii!r}")
+    amp = c.amplitude
+    if isinstance(amp, (str, bytes)) or not hasattr(amp, "__len__") or len(amp) != 2:
+        raise ConfigError(f"--amplitude: expected a pair (a_min, a_max) (equal for a fixed amplitude), got {amp!r}")
+    for value in (*amp, c.alpha):
+        if isinstance(value, bool) or not isinstance(value, (int, float, str, Fraction)):
+            flag = "--alpha" if value is c.alpha else "--amplitude"
+            raise ConfigError(f"{flag}: expected a number, got {value!r} ({type(value).__name__})")
+
+
+def _check_limits(c: Config) -> None:
+    """Refuse sizes beyond the engine's reach (module constants; the message says why)."""
+    size_limit = MAX_SIZE if c.dim == 1 else MAX_SIZE_2D
+    for name, value, limit in (("size", c.size, size_limit), ("kernel", c.kernel, MAX_KERNEL),
+                               ("channels", c.channels, MAX_CHANNELS)):
+        if value > limit:
+            where = f" in {c.dim}D" if name == "size" else ""
+            raise ConfigError(f"--{name}: {value} exceeds the limit {limit}{where}: {LIMIT_REASON}")
+    if c.size * c.kernel > MAX_WINDOW_WORK:
+        raise ConfigError(f"--kernel: N * k = {c.size} * {c.kernel} exceeds the limit {MAX_WINDOW_WORK}: "
+                          f"{LIMIT_REASON}")
+
+
 def _validate(c: Config) -> None:
     """Raise :class:`ConfigError` naming the flag for the first invalid field."""
     if c.dim not in (1, 2):
@@ -186,6 +242,7 @@ def _validate(c: Config) -> None:
         raise ConfigError(f"--padding: expected one of {', '.join(PADDINGS)}, got {c.padding!r}")
     if c.head not in HEADS:
         raise ConfigError(f"--head: expected one of {', '.join(HEADS)}, got {c.head!r}")
+    _check_limits(c)
     if c.padding == "valid" and c.kernel > c.size:
         raise ConfigError(
             f"--kernel: k = {c.kernel} is larger than N = {c.size}; with --padding valid k must be <= N"

@@ -100,9 +100,16 @@ class Derivation:
             },
         }
 
-    def pretty(self) -> str:
-        """A readable text rendering (sympy.pretty for the formulas)."""
+    def pretty(self, width: int | None = None) -> str:
+        """A readable text rendering (sympy.pretty for the formulas); ``width``: wrap every
+        line, formulas included, to that many columns (``None``: no wrapping)."""
         cfg, label = self.config, self.label
+
+        def pp(expr, indent: int) -> str:
+            if width is None:
+                return sp.pretty(expr, use_unicode=True, wrap_line=False)
+            return sp.pretty(expr, use_unicode=True, wrap_line=True, num_columns=max(width - indent, 20))
+
         out = [
             f"Derivation for N={cfg.size} (M={cfg.M}), k={cfg.kernel} (h_l={cfg.h_l}, h_r={cfg.h_r}), "
             f"padding={cfg.padding}, head={cfg.head}, |I|={cfg.out_size}, R={list(cfg.radii)}",
@@ -117,7 +124,7 @@ class Derivation:
         else:
             out += ["", "Symbolic counts n_J(r) in r and M:"]
             for j, n in self.symbolic_counts.items():
-                out.append(f"  {label(j)}: " + sp.pretty(n, use_unicode=True).replace("\n", "\n      "))
+                out.append(f"  {label(j)}: " + pp(n, 6).replace("\n", "\n      "))
         out += [
             "",
             f"Zero-loss system (F1): {len(self.system.radii)} equations, "
@@ -125,7 +132,7 @@ class Derivation:
             f"{'consistent' if self.consistent else 'INCONSISTENT'}",
             "Identifiable combinations (row space basis):",
         ]
-        out += ["  " + sp.pretty(x, use_unicode=True, wrap_line=False).replace("\n", "\n  ") for x in self.identifiable]
+        out += ["  " + pp(x, 2).replace("\n", "\n  ") for x in self.identifiable]
         out.append("Gauge (invisible): g_J -> g_J + c for every J, beta -> beta - c")
         region, eqs = self.bulk_region, self.bulk_equations
         out.append("")
@@ -134,16 +141,24 @@ class Derivation:
         else:
             kind = "symbolic" if region.symbolic else f"numeric for N={cfg.size}"
             out.append(f"Bulk region ({kind}): r >= {region.r0}, M - r >= {region.H}; affine counts:")
-            out += [f"  {label(j)}: {sp.pretty(n)}" for j, n in region.counts.items()]
+            out += [f"  {label(j)}: {pp(n, 8)}" for j, n in region.counts.items()]
         if eqs is None:
             out.append("Bulk equations: none (no bulk radius in the data)")
         else:
             note = "equivalent to the bulk equations" if eqs.implied else "sufficient only (one bulk radius)"
             out.append(f"Bulk equations on r in {list(eqs.radii)} ({note}):")
             for name in ("slope_g", "slope", "intercept_g", "intercept"):
-                text = sp.pretty(getattr(eqs, name), use_unicode=True, wrap_line=False)
+                text = pp(getattr(eqs, name), 4)
                 out.append(f"  {name}:\n    " + text.replace("\n", "\n    "))
-        return "\n".join(out)
+        if width is None:
+            return "\n".join(out)
+        import textwrap
+
+        lines = "\n".join(out).split("\n")
+        return "\n".join(
+            "\n".join(textwrap.wrap(line, width, subsequent_indent=" " * (len(line) - len(line.lstrip()) + 4),
+                                    break_on_hyphens=False)) if len(line) > width else line
+            for line in lines)
 
     def latex(self) -> dict[str, str]:
         """LaTeX strings (sympy.latex) of the derived formulas, keyed by name."""

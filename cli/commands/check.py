@@ -3,18 +3,25 @@
 Loads a run written by ``radiuscnn train --out RUN_DIR`` (``numeric.checkpoint.load_run``,
 which verifies it), analyses each member with :mod:`verify.analysis` (regime, section-5
 equations and residuals, family, role of every weight, exact proof over the amplitude
-interval) and prints one row per network, or with ``--network E`` one network weight by
-weight. A run that cannot be loaded is one line on stderr and exit code 1.
+interval) and prints a compact summary (families x verdicts, fits 80 columns); ``--details``
+one row per network, ``--network E`` one network weight by weight. Members whose weights
+diverged in training (NaN, loss ``null``) are reported as diverged, the others analysed.
+
+Exit codes: 0; 1 the run cannot be loaded (one line on stderr), or ``--fail-on refuted``
+(some network's exact verdict is refuted) / ``--fail-on unsolved`` (some network, diverged
+ones included, has final MSE above the tolerance) is triggered (one line on stderr).
 """
 
 from __future__ import annotations
 
+import math
 import sys
 
 from radiuscnn.commands import model_input
 from radiuscnn.commands._output import console, print_json, progress_console
 
 EXIT_FAILURE = 1
+FAIL_ON = ("refuted", "unsolved")
 
 
 def register(sub) -> None:
@@ -33,6 +40,11 @@ def register(sub) -> None:
     p.add_argument("--network", type=int, metavar="E", default=None,
                    help="show network E (0-based member index) weight by weight")
     model_input.add_flags(p)
+    p.add_argument("--details", action="store_true",
+                   help="one row per network instead of the summary by family and verdict")
+    p.add_argument("--fail-on", choices=FAIL_ON, action="append", default=[],
+                   help="exit 1 when some network is refuted (exact verdict) or unsolved (final MSE "
+                   "above the tolerance, diverged included); repeatable, for scripts")
     p.set_defaults(run=run)
 
 
@@ -43,8 +55,9 @@ def _fail(message: str) -> int:
 
 def analyse_run(cfg, tcfg, params, members, quiet: bool):
     """Analyse the given members under a transient progress bar on stderr."""
-    from rich.progress import BarColumn, Progress, TextColumn
+    from rich.progress import BarColumn, TextColumn
 
+    from radiuscnn.commands._runtime import progress_bar
     from radiuscnn.verify.analysis import Tolerances, analyse_ensemble
 
     tol = Tolerances(loss=tcfg.tolerance)
@@ -52,8 +65,8 @@ def analyse_run(cfg, tcfg, params, members, quiet: bool):
         return analyse_ensemble(cfg, params, tcfg.amplitudes, tol, members)
     out = []
     columns = (TextColumn("analysing networks"), BarColumn(), TextColumn("{task.completed}/{task.total}"))
-    with Progress(*columns, console=progress_console(), transient=True) as bar:
-        task = bar.add_task("check", total=len(members))
+    with progress_bar("check", *columns, console=progress_console()) as bar:
+        task = bar.add_task("analysing networks", total=len(members))
         for e in members:
             out.extend(analyse_ensemble(cfg, params, tcfg.amplitudes, tol, [e]))
             bar.update(task, advance=1)
@@ -82,6 +95,57 @@ def network_row(a) -> dict:
     return {**{key: data[key] for key in SUMMARY_KEYS}, "crossings": len(a.crossings)}
 
 
+def distinct_digits(x: float, y: float) -> int:
+    """Fewest significant digits (3..17) at which ``x`` and ``y`` print differently."""
+    for digits in range(3, 18):
+        if f"{x:.{digits}g}" != f"{y:.{digits}g}":
+            return digits
+    return 17
+
+
+def verdict_text(a) -> str:
+    """The verdict with as many digits as it takes to see why (``0.50003 > 0.5``, not ``0.5 > 0.5``)."""
+    v = a.verdict
+    if verdict_kind(a) == "diverged":
+        return "diverged"
+    if v.status in ("proved", "refuted") and v.max_error is not None:
+        err, eps = float(v.max_error), float(v.eps)
+        d = distinct_digits(err, eps)
+        if v.status == "proved":
+            return f"proved: max error {err:.{d}g} <= {eps:.{d}g}"
+        return f"refuted: max error {err:.{d}g} > {eps:.{d}g}"
+    return a.verdict_text
+
+
+def verdict_kind(a) -> str:
+    """``proved``, ``refuted``, ``inconclusive`` or ``diverged``."""
+    return "diverged" if not math.isfinite(a.loss) else a.verdict.status
+
+
+def counts_table(cfg, tcfg, analyses):
+    """The compact summary: one row per family, one column per verdict (fits 80 columns)."""
+    from rich.table import Table
+
+    kinds = ("proved", "refuted", "inconclusive", "diverged")
+    rows: dict[str, dict[str, int]] = {}
+    for a in analyses:
+        family = "diverged" if verdict_kind(a) == "diverged" else a.family
+        rows.setdefault(family, {k: 0 for k in ("networks", "solved", *kinds)})
+        rows[family]["networks"] += 1
+        rows[family]["solved"] += int(a.solved)
+        rows[family][verdict_kind(a)] += 1
+    solved = sum(a.solved for a in analyses)
+    table = Table(title=f"{len(analyses)} networks, N={cfg.size} k={cfg.kernel} C={cfg.channels} "
+                        f"{cfg.activation} {cfg.padding} {cfg.head}: {solved} solved "
+                        f"(MSE <= {tcfg.tolerance:g})")
+    table.add_column("family")
+    for name in ("networks", "solved", *kinds):
+        table.add_column(name if name != "inconclusive" else "inconcl.", justify="right")
+    for family, counts in sorted(rows.items(), key=lambda item: -item[1]["networks"]):
+        _row(table, family, *(str(counts[k]) if counts[k] else "-" for k in ("networks", "solved", *kinds)))
+    return table
+
+
 def summary_table(cfg, tcfg, analyses):
     from rich.table import Table
 
@@ -90,14 +154,14 @@ def summary_table(cfg, tcfg, analyses):
                         f"{cfg.activation} {cfg.padding} {cfg.head}, A=[{cfg.a_min}, {cfg.a_max}]; "
                         f"solved (MSE <= {tcfg.tolerance:g}): {solved}/{len(analyses)}")
     for name, justify in (("net", "right"), ("final loss", "right"), ("family", "left"),
-                          ("max residual", "right"), ("verdict", "left"), ("roles", "left")):
+                          ("max residual", "right"), ("verdict", "left"), ("roles d/i/f", "left")):
         table.add_column(name, justify=justify)
     for a in analyses:
         family = a.family if a.generic else f"{a.family} ({len(a.crossings)} crossing)"
         _row(
             table, str(a.index), f"{a.loss:.3e}", family,
             "-" if a.max_residual is None else f"{a.max_residual:.3g}",
-            a.verdict_text, roles_text(a.roles_summary),
+            verdict_text(a), "/".join(str(a.roles_summary[k]) for k in ("determined", "inequality", "free")),
         )
     return table
 
@@ -113,7 +177,7 @@ def network_tables(cfg, a, p=None):
     from radiuscnn.verify.analysis import symbolic_equation
 
     act = piecewise_linear(cfg.activation, cfg.alpha)
-    weights = Table(title=escape(f"network {a.index}: {a.family}, {a.verdict_text}, loss {a.loss:.3e}; "
+    weights = Table(title=escape(f"network {a.index}: {a.family}, {verdict_text(a)}, loss {a.loss:.3e}; "
                           f"{roles_text(a.roles_summary)}"))
     for name in ("weight", "value", "role", "equation (largest coefficient) or slack"):
         weights.add_column(name)
@@ -149,8 +213,23 @@ def network_tables(cfg, a, p=None):
     return tables
 
 
+def fail_on_message(fail_on, analyses) -> str | None:
+    """The one line for a triggered ``--fail-on`` (``None``: not triggered)."""
+    n = len(analyses)
+    if "refuted" in fail_on:
+        bad = [a.index for a in analyses if verdict_kind(a) == "refuted"]
+        if bad:
+            return f"--fail-on refuted: {len(bad)} of {n} networks refuted (first: network {bad[0]})"
+    if "unsolved" in fail_on:
+        bad = [a.index for a in analyses if not a.solved]
+        if bad:
+            return f"--fail-on unsolved: {len(bad)} of {n} networks unsolved (first: network {bad[0]})"
+    return None
+
+
 def run(args) -> int:
-    from radiuscnn.numeric.checkpoint import CheckpointError, load_run
+    from radiuscnn.commands._runtime import torch_threads
+    from radiuscnn.numeric.checkpoint import CheckpointError, diverged_members, load_run
 
     if args.model is not None or args.run_dir is None:
         return model_input.run(args)
@@ -164,22 +243,38 @@ def run(args) -> int:
     if args.network is not None and not 0 <= args.network < members:
         return _fail(f"--network: expected 0..{members - 1} for this run of {members} networks, got {args.network}")
     chosen = [args.network] if args.network is not None else list(range(members))
-    analyses = analyse_run(cfg, tcfg, params, chosen, quiet=args.json)
+    with torch_threads(1):
+        analyses = analyse_run(cfg, tcfg, params, chosen, quiet=args.json)
+    diverged = [e for e in diverged_members(params) if e in chosen]
+    status = fail_on_message(args.fail_on, analyses)
 
     if args.json:
         from radiuscnn.verify.analysis import success_summary
 
         rows = [a.to_json() if args.network is not None else network_row(a) for a in analyses]
+        for row in rows:
+            row["diverged"] = row["index"] in diverged
         print_json({"config": cfg.to_json(), "train": tcfg.to_json(), "summary": success_summary(analyses),
-                    "networks": rows})
-        return 0
-    out = console()
-    if args.network is not None:
-        from radiuscnn.numeric.model import to_exact
+                    "verdicts": {k: sum(verdict_kind(a) == k for a in analyses)
+                                 for k in ("proved", "refuted", "inconclusive", "diverged")},
+                    "diverged": diverged, "networks": rows})
+    else:
+        out = console()
+        if args.network is not None:
+            from radiuscnn.numeric.model import to_exact
 
-        exact = to_exact(cfg, params, args.network) if analyses[0].terms else None
-        for table in network_tables(cfg, analyses[0], exact):
-            out.print(table)
-        return 0
-    out.print(summary_table(cfg, tcfg, analyses))
+            exact = to_exact(cfg, params, args.network) if analyses[0].terms else None
+            for table in network_tables(cfg, analyses[0], exact):
+                out.print(table)
+        elif args.details:
+            out.print(summary_table(cfg, tcfg, analyses))
+        else:
+            out.print(counts_table(cfg, tcfg, analyses))
+            if diverged:
+                out.print(f"diverged in training (non-finite weights, not analysed): "
+                          f"{', '.join(map(str, diverged))}", markup=False)
+            out.print("one row per network: --details; every weight of one: --network E", markup=False)
+    if status is not None:
+        print(f"radiuscnn check: {status}", file=sys.stderr)
+        return EXIT_FAILURE
     return 0

@@ -23,36 +23,53 @@ def register(sub) -> None:
 
 
 def derivation_json(cfg) -> dict:
-    """Everything ``derive --json`` prints for ``cfg``."""
+    """Everything ``derive --json`` prints for ``cfg``: only what holds for its flags, and a
+    ``not_applicable`` list for the rest (:mod:`radiuscnn.commands._scope`)."""
+    from radiuscnn.commands._scope import apply_scope, not_applicable
+
+    skipped = {key for entry in not_applicable(cfg) for key in entry["keys"]}
+    return apply_scope(cfg, _derivation_json(cfg, skipped))
+
+
+def _derivation_json(cfg, skipped=frozenset()) -> dict:
     if cfg.dim == 2:
         from radiuscnn.theory.disk import d1_json
 
+        if "fc_ring_law" in skipped:
+            return {"config": cfg.to_json()}
         return {"config": cfg.to_json(), **d1_json(cfg)}
     from radiuscnn.theory.counter import background_counter
     from radiuscnn.theory.derive import derive
     from radiuscnn.theory.width import FIXED_AMPLITUDE_REASON, min_channels
 
     data = derive(cfg).to_json()
-    data["background_counter"] = background_counter(cfg).to_json()
-    data["min_channels"] = min_channels(cfg)
-    if data["min_channels"] is None:
-        data["min_channels_reason"] = FIXED_AMPLITUDE_REASON
+    if "background_counter" not in skipped:
+        data["background_counter"] = background_counter(cfg).to_json()
+    if "min_channels" not in skipped:
+        data["min_channels"] = min_channels(cfg)
+        if data["min_channels"] is None:
+            data["min_channels_reason"] = FIXED_AMPLITUDE_REASON
     return data
 
 
 def run(args) -> int:
+    import shutil
+
     from radiuscnn.cli import config_from_args
+    from radiuscnn.commands._scope import scope_lines
 
     cfg = config_from_args(args)
     if args.json:
         print_json(derivation_json(cfg))
         return 0
     # plain print, not a Rich console: Rich would re-wrap long formulas and LaTeX lines
+    for line in scope_lines(cfg):
+        print(line)
     if cfg.dim == 2:
-        from radiuscnn.theory.disk import d1_json
-
-        for key, value in d1_json(cfg).items():
-            print(f"{key}: {value}")
+        data = derivation_json(cfg)
+        for key in ("gap_error_floor", "fc_ring_law"):
+            if key in data:
+                print(f"{key}: {data[key]}")
         return 0
     from radiuscnn.theory.derive import derive
 
@@ -61,8 +78,20 @@ def run(args) -> int:
         for name, tex in derivation.latex().items():
             print(f"% {name}\n{tex}\n")
         return 0
-    print(derivation.pretty())
+    width = max(40, shutil.get_terminal_size((80, 24)).columns)
     data = derivation_json(cfg)
-    print(f"background counter (A1): {data['background_counter']}")
-    print(f"minimal widths (A4): {data['min_channels'] if data['min_channels'] is not None else data['min_channels_reason']}")
+    text = derivation.pretty(width)
+    if "constraint_rank" not in data:  # --head fc: only the head-independent part (R1)
+        text = text.split("\n\nZero-loss system")[0]
+    print(text)
+    if "background_counter" in data:
+        _print_wrapped(f"background counter (A1): {data['background_counter']}", width)
+    if "min_channels" in data:
+        _print_wrapped(f"minimal widths (A4): {data['min_channels'] if data['min_channels'] is not None else data['min_channels_reason']}", width)
     return 0
+
+
+def _print_wrapped(text: str, width: int) -> None:
+    import textwrap
+
+    print(textwrap.fill(text, width, subsequent_indent="    ", break_on_hyphens=False))

@@ -24,8 +24,10 @@ import os
 from pathlib import Path
 
 from radiuscnn.commands._output import console, print_json, progress_console
+from radiuscnn.commands._paths import path_arg
 
 EXPLORE_SEEDS = 16
+MAX_JOBS = 64
 DEFAULT_KERNELS = "1:9"
 
 
@@ -52,8 +54,8 @@ def register_kernel(explorations) -> None:
         "(A4), edge-case flags (k=1, even-k, k>=N, window-wider-than-pulse, border, "
         "no-background, invalid); with --train also the ensemble success rate, families and "
         f"verify checks. Training defaults to --seeds {EXPLORE_SEEDS} here (trainer defaults "
-        "otherwise), one torch thread. --kernel/--padding are ignored in favour of "
-        "--kernels/--paddings (used as their defaults when given alone).",
+        "otherwise), --threads torch threads per row (default 1). --kernel/--padding alone "
+        "mean --kernels K/--paddings P; giving both forms is an error.",
     )
     add_config_flags(p)
     g = p.add_argument_group("exploration")
@@ -66,8 +68,8 @@ def register_kernel(explorations) -> None:
     g.add_argument("--jobs", type=int, default=None,
                    help="worker processes for the rows (default: CPU count, at most 4; 1: this process)")
     g.add_argument("--json", action="store_true", help="print the rows as a JSON list on stdout")
-    g.add_argument("--csv", type=Path, default=None, help="also write the rows to this CSV file")
-    g.add_argument("--plot", type=Path, default=None,
+    g.add_argument("--csv", type=path_arg, default=None, help="also write the rows to this CSV file")
+    g.add_argument("--plot", type=path_arg, default=None,
                    help="also plot rank, r_max and success rate against k (.pdf or .png)")
     add_train_flags(p, seeds=EXPLORE_SEEDS)  # exploration trains fewer networks per row
     p.set_defaults(run=run)
@@ -85,82 +87,174 @@ def argparse_bool():
 UNTRAINED = {"success_rate": None, "families": None, "checks_pass": None, "n_solved": None, "n_certified": None}
 
 
-def row_json(cfg, k: int, padding: str, tcfg=None, step_progress=None, member_progress=None) -> dict:
+def row_json(cfg, k: int, padding: str, tcfg=None, step_progress=None, member_progress=None,
+             threads: int = 1) -> dict:
     """One row as JSON: :func:`theory.explore.kernel_row`, plus
     :func:`verify.explore_train.trained_columns` when ``tcfg`` is given (``None`` columns for
     an invalid row)."""
     from radiuscnn.theory.explore import kernel_row
 
     row = kernel_row(cfg, k, padding)
-    data = row.to_json()
+    data = scoped(cfg, row.to_json())
     if tcfg is not None:
         if not row.valid:
             data.update(UNTRAINED)
         else:
             from radiuscnn.verify.explore_train import trained_columns
 
-            columns = trained_columns(cfg.with_(kernel=k, padding=padding), tcfg,
+            columns = trained_columns(cfg.with_(kernel=k, padding=padding), tcfg, threads=threads,
                                       step_progress=step_progress, member_progress=member_progress)
             data.update(columns.to_json())
     return data
 
 
-def _row_job(cfg, k: int, padding: str, tcfg) -> dict:
-    return row_json(cfg, k, padding, tcfg)
+# derived columns of each claim: blanked (None) when the flags are outside the claim's scope
+CLAIM_COLUMNS = {"F1": ("constraint_rank",), "A1": ("beta", "vb", "r_max"),
+                 "A4": ("min_channels", "min_channels_status")}
+
+
+def scoped(cfg, data: dict) -> dict:
+    """``data`` with the columns of claims that do not support ``cfg``'s head or activation set
+    to ``None``, and ``not_applicable`` naming them (:mod:`radiuscnn.commands._scope`)."""
+    from radiuscnn.commands._scope import not_applicable
+
+    entries = not_applicable(cfg)
+    for entry in entries:
+        for claim in entry["claims"]:
+            for key in CLAIM_COLUMNS.get(claim, ()):
+                if key in data:
+                    data[key] = None
+    data["not_applicable"] = [{k: e[k] for k in ("flag", "claims", "reason")} for e in entries]
+    return data
+
+
+def _row_job(cfg, k: int, padding: str, tcfg, threads: int = 1) -> dict:
+    return row_json(cfg, k, padding, tcfg, threads=threads)
 
 
 def default_jobs() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def explore_kernels(cfg, kernels, paddings, tcfg, jobs: int, quiet: bool = False) -> list[dict]:
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) during a sweep; ``rows`` holds the rows finished so far, in sweep
+    order, out of ``total``."""
+
+    def __init__(self, rows: list[dict], total: int, terminated: bool = False) -> None:
+        super().__init__()
+        self.rows, self.total, self.terminated = rows, total, terminated
+
+
+def _worker_init(parent: int) -> None:
+    """In each worker: ignore SIGINT (the parent decides and terminates the pool), and exit
+    within half a second if the parent dies (even by SIGKILL) instead of running on."""
+    import signal
+    import threading
+    import time
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _in_pool(cfg, pairs, tcfg, jobs: int, on_row, threads: int = 1) -> dict:
+    """Rows in ``jobs`` spawned workers, largest ``k`` first; ``on_row(done, pair)`` after each.
+    On any exception (Ctrl-C included) the workers are terminated at once; ``results`` holds
+    the finished rows (attached to the exception as ``.results``)."""
+    import multiprocessing
+    import queue
+
+    results: dict = {}
+    finished: "queue.SimpleQueue" = queue.SimpleQueue()
+    context = multiprocessing.get_context("spawn")
+    pool = context.Pool(processes=min(jobs, len(pairs)), initializer=_worker_init, initargs=(os.getpid(),))
+    try:
+        for pair in sorted(pairs, key=lambda pair: -pair[0]):
+            pool.apply_async(_row_job, (cfg, *pair, tcfg, threads),
+                             callback=lambda row, pair=pair: finished.put((pair, row, None)),
+                             error_callback=lambda error, pair=pair: finished.put((pair, None, error)))
+        pool.close()
+        while len(results) < len(pairs):
+            try:
+                pair, row, error = finished.get(timeout=0.2)  # a timeout keeps Ctrl-C responsive
+            except queue.Empty:
+                continue
+            if error is not None:
+                raise error
+            results[pair] = row
+            on_row(len(results), pair)
+        pool.join()
+    except BaseException as error:
+        pool.terminate()
+        pool.join()
+        error.results = results
+        raise
+    return results
+
+
+def explore_kernels(cfg, kernels, paddings, tcfg, jobs: int, quiet: bool = False, threads: int = 1) -> list[dict]:
     """Every row of the sweep as JSON (trained columns when ``tcfg`` is given), in sweep order,
-    with a Rich progress bar on stderr (unless ``quiet``).
+    with a Rich progress bar on stderr (plain lines when stderr is not a terminal; none when
+    ``quiet``).
 
     ``jobs > 1``: rows are computed in that many spawned worker processes, largest ``k`` first
     (exact proofs and training are CPU-bound and rows are independent; each worker trains with
-    one torch thread, so the results do not depend on ``jobs``). ``jobs = 1``: in this
-    process, with a second bar for the training steps."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    ``threads`` torch threads (default 1), so the results do not depend on ``jobs``). ``jobs = 1``: in this
+    process, with a second bar for the training steps. Ctrl-C stops every worker at once and
+    raises :class:`SweepInterrupted` with the rows finished so far."""
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 
+    from radiuscnn.commands._runtime import progress_bar
     from radiuscnn.theory.explore import sweep
 
     pairs = sweep(kernels, paddings)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[label]}"), TimeElapsedColumn())
     what = "rows (derive + train)" if tcfg is not None else "rows (derive)"
-    with Progress(*columns, console=progress_console(), transient=True, disable=quiet) as bar:
+    with progress_bar("explore", *columns, console=progress_console(), disable=quiet) as bar:
         task = bar.add_task(what, total=len(pairs), label="")
         if jobs <= 1 or len(pairs) <= 1:
             inner = bar.add_task("  training", total=None, label="", visible=False)
             rows = []
-            for done, (k, p) in enumerate(pairs):
-                label = f"k={k} {p}"
-                bar.update(task, completed=done, label=label)
+            try:
+                for done, (k, p) in enumerate(pairs):
+                    label = f"k={k} {p}"
+                    bar.update(task, completed=done, label=label)
 
-                def steps(step, total, label=label):
-                    bar.update(inner, completed=step, total=total, description="  steps", label=label,
-                               visible=True)
+                    def steps(step, total, label=label):
+                        bar.update(inner, completed=step, total=total, description="  steps", label=label,
+                                   visible=True)
 
-                def members(m, total, label=label):
-                    bar.update(inner, completed=m, total=total, description="  analysing", label=label,
-                               visible=True)
+                    def members(m, total, label=label):
+                        bar.update(inner, completed=m, total=total, description="  analysing", label=label,
+                                   visible=True)
 
-                rows.append(row_json(cfg, k, p, tcfg, steps, members))
+                    rows.append(row_json(cfg, k, p, tcfg, steps, members, threads))
+            except KeyboardInterrupt as interrupt:
+                raise SweepInterrupted(rows, len(pairs), _terminated(interrupt)) from None
             return rows
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        results = {}
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(jobs, len(pairs)), mp_context=context) as pool:
-            futures = {pool.submit(_row_job, cfg, k, p, tcfg): (k, p)
-                       for k, p in sorted(pairs, key=lambda pair: -pair[0])}
-            for done, future in enumerate(as_completed(futures), 1):
-                k, p = futures[future]
-                results[(k, p)] = future.result()
-                bar.update(task, completed=done, label=f"k={k} {p}")
+        def on_row(done, pair):
+            bar.update(task, completed=done, label=f"k={pair[0]} {pair[1]}")
+
+        try:
+            results = _in_pool(cfg, pairs, tcfg, jobs, on_row, threads)
+        except KeyboardInterrupt as interrupt:
+            done = interrupt.results
+            raise SweepInterrupted([done[pair] for pair in pairs if pair in done], len(pairs),
+                                   _terminated(interrupt)) from None
         return [results[pair] for pair in pairs]
+
+
+def _terminated(interrupt: BaseException) -> bool:
+    from radiuscnn.cli import Terminated
+
+    return isinstance(interrupt, Terminated)
 
 
 # --------------------------------------------------------------------------------------------
@@ -224,10 +318,11 @@ LEGEND = (
 CSV_FIXED = ("kernel", "padding", "h_l", "h_r", "out_size", "n_runs", "constraint_rank", "beta", "vb", "r_max")
 
 
-def write_csv(path: Path, rows: list[dict], trained: bool) -> None:
+def write_csv(path: Path, rows: list[dict], trained: bool, incomplete: str | None = None) -> None:
     """One line per row: the derived columns, ``min_channels_<activation>``, ``flags`` (names,
     ``;``-separated), ``flag_reasons``; trained: ``success_rate``, ``families`` (``name:count``
-    ``;``-separated), ``checks_pass``."""
+    ``;``-separated), ``checks_pass``. An interrupted sweep (``incomplete``: why) starts with
+    the comment line ``# incomplete: ...`` (``pandas.read_csv(comment="#")`` skips it)."""
     from radiuscnn.theory.config import ACTIVATIONS
 
     header = [*CSV_FIXED, *(f"min_channels_{a}" for a in ACTIVATIONS), "flags", "flag_reasons"]
@@ -235,6 +330,8 @@ def write_csv(path: Path, rows: list[dict], trained: bool) -> None:
         header += ["success_rate", "families", "checks_pass"]
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as handle:
+        if incomplete is not None:
+            handle.write(f"# incomplete: {incomplete}\n")
         writer = csv.writer(handle)
         writer.writerow(header)
         for row in rows:
@@ -306,7 +403,8 @@ def _base_config(args):
 
 
 def run(args) -> int:
-    from radiuscnn.theory.config import ConfigError
+    from radiuscnn.commands._paths import check_output_file
+    from radiuscnn.theory.config import LIMIT_REASON, MAX_KERNEL, ConfigError
     from radiuscnn.theory.explore import parse_kernels, parse_paddings
 
     kernels = parse_kernels(args.kernels if args.kernels is not None
@@ -315,32 +413,69 @@ def run(args) -> int:
                               else args.padding if args.padding is not None else "zeros,valid,circular")
     if args.plot is not None and args.plot.suffix.lower() not in PLOT_SUFFIXES:
         raise ConfigError(f"--plot: expected a .pdf or .png file name, got {str(args.plot)!r}")
-    if args.jobs is not None and args.jobs < 1:
-        raise ConfigError(f"--jobs: expected an integer >= 1, got {args.jobs}")
+    if args.jobs is not None and not 1 <= args.jobs <= MAX_JOBS:
+        raise ConfigError(f"--jobs: expected an integer 1..{MAX_JOBS}, got {args.jobs}")
+    for single, sweep_flag in (("kernel", "kernels"), ("padding", "paddings")):
+        if getattr(args, single) is not None and getattr(args, sweep_flag) is not None:
+            raise ConfigError(f"--{single}: explore kernel sweeps --{sweep_flag}; give one of --{single} "
+                              f"and --{sweep_flag}, not both")
+    if kernels[-1] > MAX_KERNEL:
+        raise ConfigError(f"--kernels: {kernels[-1]} exceeds the limit {MAX_KERNEL}: {LIMIT_REASON}")
+    for path, flag in ((args.csv, "--csv"), (args.plot, "--plot")):
+        if path is not None:
+            check_output_file(path, flag)
     cfg = _base_config(args)
+    cfg.with_(kernel=kernels[-1])  # the largest row within the engine's limits (ConfigError names --kernel)
     tcfg = None
     if args.train:
         from radiuscnn.cli import train_config_from_args
+        from radiuscnn.commands._limits import check_amplitudes_representable, check_training_size
 
         tcfg = train_config_from_args(args)
+        check_amplitudes_representable(cfg, tcfg.dtype)
+        check_training_size(cfg, tcfg)
     jobs = args.jobs or default_jobs()
-    rows = explore_kernels(cfg, kernels, paddings, tcfg, jobs)
+    stopped = None
+    try:
+        rows, incomplete = explore_kernels(cfg, kernels, paddings, tcfg, jobs, threads=args.threads), None
+    except SweepInterrupted as interrupt:
+        stopped, rows = interrupt, interrupt.rows
+        incomplete = f"interrupted after {len(rows)} of {interrupt.total} rows"
     title = (f"kernel sweep k = {kernels[0]}..{kernels[-1]}: N={cfg.size} C={cfg.channels} "
              f"{cfg.activation} {cfg.head}, R = {cfg.radii[0]}..{cfg.radii[-1]}, "
              f"A = [{cfg.a_min}, {cfg.a_max}]"
              + ("" if tcfg is None else f"; {tcfg.seeds} seeds x {tcfg.steps} {tcfg.optimizer} steps"))
     if args.csv is not None:
-        write_csv(args.csv, rows, tcfg is not None)
+        write_csv(args.csv, rows, tcfg is not None, incomplete)
+    if incomplete is not None:
+        return _interrupted(args, rows, stopped, incomplete)
     if args.plot is not None:
         write_plot(args.plot, rows, paddings, tcfg is not None, title)
     if args.json:
         print_json(rows)
         return 0
+    from radiuscnn.commands._scope import scope_lines
+
     out = console()
     out.print(table(rows, tcfg is not None, title))
     out.print(LEGEND, markup=False)
+    for line in scope_lines(cfg):
+        out.print(line, markup=False)
     for path, what in ((args.csv, "CSV"), (args.plot, "plot")):
         if path is not None:
             out.print(f"{what} written to {path}", markup=False)
     return 0
 
+
+
+def _interrupted(args, rows, interrupt, incomplete: str):
+    """Keep the finished rows (``--json``: an object marked ``incomplete``; ``--csv``: already
+    written with its comment line) and re-raise, so ``main`` prints one line and exits 130."""
+    if args.json:
+        print_json({"incomplete": True, "reason": incomplete, "rows_total": interrupt.total, "rows": rows})
+    elif rows:
+        console().print(table(rows, args.train, f"kernel sweep (incomplete: {incomplete})"))
+    kept = [what for what, flag in (("JSON on stdout", args.json), (f"CSV {args.csv}", args.csv)) if flag]
+    interrupt.detail = incomplete + (f"; finished rows kept in {' and '.join(kept)} (marked incomplete)"
+                                     if kept else "; no --csv or --json, nothing kept")
+    raise interrupt

@@ -5,8 +5,10 @@ ensemble, check every trained network, explore kernel sizes, 2D; writes ``DIR/re
 ``DIR/derivation.tex`` (generated from the results), the figures ``DIR/fig-*.pdf`` and
 compiles ``DIR/derivation.pdf`` with latexmk. Progress goes to stderr.
 
-Exit codes: 0 done; 1 the TeX engine failed (the end of its log is shown); 3 no TeX engine on
-PATH (the .tex is written; one line names the Debian packages; ``--tex-only`` makes this 0).
+Exit codes: 0 done; 1 the TeX engine failed (the end of its log is shown); 2 bad input
+(including an unusable ``--out``); 3 no TeX engine on PATH, found before any work (one line
+names the Debian packages; ``--tex-only`` needs no engine); 130 interrupted (Ctrl-C: the
+pipeline stops, nothing half-written is left as a finished report).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import sys
 from pathlib import Path
 
 from radiuscnn.commands._output import console, print_json, progress_console
+from radiuscnn.commands._paths import path_arg
 
 EXIT_TEX_FAILED = 1
 EXIT_NO_TEX = 3
@@ -33,7 +36,7 @@ def register(sub) -> None:
     )
     add_config_flags(p)
     add_train_flags(p)
-    p.add_argument("--out", type=Path, default=Path("reports/default"),
+    p.add_argument("--out", type=path_arg, default=Path("reports/default"),
                    help="output directory (default reports/default)")
     p.add_argument("--tex-only", action="store_true",
                    help="write the .tex, results and figures but do not compile the PDF")
@@ -41,21 +44,47 @@ def register(sub) -> None:
     p.set_defaults(run=run)
 
 
-def run(args) -> int:
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+def no_engine_message() -> str:
+    """One line: no TeX engine, what to install, and the flag that needs none."""
+    from radiuscnn.reports.latex import TEX_PACKAGES
 
-    from radiuscnn.reports.build import build_report
-    from radiuscnn.reports.latex import ReportError
+    return (f"radiuscnn report: no TeX engine (latexmk/pdflatex) on PATH, so no PDF can be built; "
+            f"install it (sudo apt-get install {' '.join(TEX_PACKAGES)}) or pass --tex-only; nothing was run")
+
+
+def run(args) -> int:
+    from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
+
     from radiuscnn.cli import config_from_args, train_config_from_args
+    from radiuscnn.theory.config import ConfigError
+    from radiuscnn.commands._limits import check_amplitudes_representable, check_training_size
+    from radiuscnn.commands._paths import check_output_dir
+    from radiuscnn.commands._runtime import progress_bar, torch_threads
 
     cfg = config_from_args(args)
     tcfg = train_config_from_args(args)
+    if args.threads != 1:
+        raise ConfigError(f"--threads: report trains on one thread (the report's numbers are reproduced "
+                          f"on one thread, and tiny tensors gain nothing from more), got {args.threads}")
+    check_amplitudes_representable(cfg, tcfg.dtype)
+    check_training_size(cfg, tcfg)
+    check_output_dir(args.out, "--out")
+    from radiuscnn.reports.latex import ReportError, find_engine
+
+    if not args.tex_only and find_engine() is None:  # before minutes of work, not after
+        print(no_engine_message(), file=sys.stderr)
+        return EXIT_NO_TEX
+    from radiuscnn.reports.build import build_report
+
     err = progress_console()
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                TimeElapsedColumn())
     try:
-        with Progress(*columns, console=err, transient=True) as progress:
+        with torch_threads(args.threads), progress_bar("report", *columns, console=err) as progress:
             result = build_report(cfg, tcfg, args.out, tex_only=args.tex_only, progress=progress)
+    except KeyboardInterrupt as interrupt:
+        interrupt.detail = f"the report in {args.out} is not finished"
+        raise
     except ReportError as error:
         print(f"radiuscnn report: {error}", file=sys.stderr)
         return EXIT_TEX_FAILED

@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 from radiuscnn.commands._output import console, print_json, progress_console
+from radiuscnn.commands._paths import path_arg
 
 
 def register(sub) -> None:
@@ -21,9 +22,11 @@ def register(sub) -> None:
     )
     add_config_flags(p)
     add_train_flags(p)
-    p.add_argument("--out", type=Path, default=None,
+    p.add_argument("--out", type=path_arg, default=None,
                    help="run directory (default runs/<configuration>)")
     p.add_argument("--json", action="store_true", help="print the metrics as JSON on stdout")
+    p.add_argument("--details", action="store_true",
+                   help=f"one row per network even above {MAX_MEMBER_ROWS} networks")
     p.set_defaults(run=run)
 
 
@@ -36,9 +39,11 @@ def default_run_dir(cfg, tcfg) -> Path:
 
 
 def train_with_progress(cfg, tcfg, quiet: bool = False, **kwargs):
-    """``numeric.ensemble.train`` under a Rich progress bar on stderr (silent when ``quiet``)."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    """``numeric.ensemble.train`` under a Rich progress bar on stderr (plain lines when stderr
+    is not a terminal; silent when ``quiet``)."""
+    from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 
+    from radiuscnn.commands._runtime import progress_bar
     from radiuscnn.numeric.ensemble import train
 
     if quiet:
@@ -46,8 +51,9 @@ def train_with_progress(cfg, tcfg, quiet: bool = False, **kwargs):
     columns = (TextColumn("training {task.fields[members]} networks"), BarColumn(),
                TextColumn("step {task.completed}/{task.total}"),
                TextColumn("median loss {task.fields[median]}"), TimeElapsedColumn())
-    with Progress(*columns, console=progress_console(), transient=True) as bar:
-        task = bar.add_task("train", total=tcfg.steps, members=tcfg.seeds, median="-")
+    with progress_bar("train", *columns, console=progress_console()) as bar:
+        task = bar.add_task(f"training {tcfg.seeds} networks, step", total=tcfg.steps,
+                            members=tcfg.seeds, median="-")
 
         def progress(step, steps, loss):
             bar.update(task, completed=step, median=f"{float(loss.float().nanmedian()):.3g}")
@@ -76,7 +82,30 @@ def metrics_json(cfg, tcfg, result) -> dict:
     }
 
 
-def print_summary(cfg, tcfg, result, out_dir) -> None:
+MAX_MEMBER_ROWS = 16  # above this, a line of loss quantiles instead of one row per network
+
+
+def print_summary(cfg, tcfg, result, out_dir, details: bool = False) -> None:
+    from rich.table import Table
+
+    out = console()
+    if tcfg.seeds > MAX_MEMBER_ROWS and not details:
+        finite = sorted(float(x) for x in result.loss.tolist() if math.isfinite(x))
+        if finite:
+            q = [finite[round(f * (len(finite) - 1))] for f in (0.0, 0.5, 1.0)]
+            out.print(f"{tcfg.seeds} networks, {tcfg.steps} {tcfg.optimizer} steps: final MSE min {q[0]:.3e}, "
+                      f"median {q[1]:.3e}, max {q[2]:.3e} (one row per network: --details)", markup=False)
+    else:
+        _member_table(tcfg, result, out)
+    out.print(f"success rate: {result.success_rate:.1%} (final MSE <= {result.tolerance:g}; "
+              f"{int(result.success.sum())}/{tcfg.seeds}), {result.seconds:.1f} s; saved to {out_dir}", markup=False)
+    diverged = int((~result.loss.isfinite()).sum())
+    if diverged:
+        progress_console().print(f"warning: {diverged} of {tcfg.seeds} networks diverged (non-finite loss); "
+                                 f"try a smaller --lr (now {tcfg.lr:g}); `radiuscnn check` reports them as diverged")
+
+
+def _member_table(tcfg, result, out) -> None:
     from rich.table import Table
 
     table = Table(title=f"{tcfg.seeds} networks, {tcfg.steps} {tcfg.optimizer} steps "
@@ -86,29 +115,34 @@ def print_summary(cfg, tcfg, result, out_dir) -> None:
     for e, seed in enumerate(result.member_seeds):
         ok = bool(result.success[e])
         table.add_row(str(e), str(seed), f"{float(result.loss[e]):.3e}", "yes" if ok else "no")
-    out = console()
     out.print(table)
-    out.print(f"success rate: {result.success_rate:.1%} "
-              f"({int(result.success.sum())}/{tcfg.seeds}), {result.seconds:.1f} s; saved to {out_dir}")
-    diverged = int((~result.loss.isfinite()).sum())
-    if diverged:
-        progress_console().print(f"warning: {diverged} of {tcfg.seeds} networks diverged (non-finite loss); "
-                                 f"try a smaller --lr (now {tcfg.lr:g}); `radiuscnn check` refuses NaN weights")
 
 
 def run(args) -> int:
-    from radiuscnn.numeric.checkpoint import save_run
     from radiuscnn.cli import config_from_args, train_config_from_args
+    from radiuscnn.commands._limits import check_amplitudes_representable, check_training_size
+    from radiuscnn.commands._paths import check_output_dir
+    from radiuscnn.commands._runtime import deferred_interrupt, torch_threads
 
     cfg = config_from_args(args)
     tcfg = train_config_from_args(args)
-    out_dir = args.out or default_run_dir(cfg, tcfg)
-    result = train_with_progress(cfg, tcfg, quiet=args.json)
-    save_run(out_dir, cfg, tcfg, result)
+    check_amplitudes_representable(cfg, tcfg.dtype)
+    check_training_size(cfg, tcfg)
+    out_dir = check_output_dir(args.out or default_run_dir(cfg, tcfg), "--out")
+    try:
+        from radiuscnn.numeric.checkpoint import save_run  # imports torch
+
+        with torch_threads(args.threads):
+            result = train_with_progress(cfg, tcfg, quiet=args.json)
+    except KeyboardInterrupt as interrupt:
+        interrupt.detail = f"nothing written to {out_dir}"
+        raise
     metrics = metrics_json(cfg, tcfg, result)
-    (Path(out_dir) / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    with deferred_interrupt():  # a checkpoint is written whole or not at all
+        save_run(out_dir, cfg, tcfg, result,
+                 extra={"metrics.json": (json.dumps(metrics, indent=2) + "\n").encode()})
     if args.json:
         print_json({**metrics, "out": str(out_dir)})
     else:
-        print_summary(cfg, tcfg, result, out_dir)
+        print_summary(cfg, tcfg, result, out_dir, details=args.details)
     return 0

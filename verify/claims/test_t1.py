@@ -228,6 +228,9 @@ def test_T1_check_command_tables(small_run, capsys):
 
     assert main(["check", str(small_run)]) == 0
     out = capsys.readouterr().out
+    assert "family" in out and "proved" in out  # the summary: families x verdicts
+    assert main(["check", str(small_run), "--details"]) == 0
+    out = capsys.readouterr().out
     assert "family" in out and "verdict" in out
     assert main(["check", str(small_run), "--network", "0"]) == 0
     out = capsys.readouterr().out
