@@ -43,18 +43,24 @@ def _explicit_mismatch(args, reading) -> str | None:
     return None
 
 
+def _usage(message: str) -> int:
+    """A usage error: one line, exit 2 (as argparse's own)."""
+    print(f"radiuscnn check: error: {message}", file=sys.stderr)
+    return 2
+
+
 def run(args) -> int:
     """The ``--model`` branch of ``check``."""
     from radiuscnn.cli import config_from_args
     from radiuscnn.numeric.imported import import_model
     from radiuscnn.numeric.importer import ModelImportError, load_state_dict, read_state_dict
 
-    if args.network not in (None, 0):
-        return _fail(f"--network: an imported model is one network (0), got {args.network}")
     if args.run_dir is not None and args.model is not None:
-        return _fail("give RUN_DIR or --model FILE, not both")
+        return _usage("give RUN_DIR or --model FILE, not both")
     if args.model is None:
-        return _fail("give RUN_DIR (written by 'radiuscnn train --out') or --model FILE")
+        return _usage("give RUN_DIR (written by 'radiuscnn train --out') or --model FILE")
+    if args.network not in (None, 0):
+        return _usage(f"--network: an imported model is one network (0), got {args.network}")
     try:
         reading = read_state_dict(load_state_dict(args.model))
         mismatch = _explicit_mismatch(args, reading)
