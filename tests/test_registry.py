@@ -61,7 +61,15 @@ def test_markdown_entry_point():
 def test_theory_has_a_section_per_claim():
     text = (ROOT / "theory" / "THEORY.md").read_text()
     for c in CLAIMS:
-        assert re.search(rf"^#+ .*\b{c.id}\b", text, re.M), f"theory/THEORY.md has no heading for {c.id}"
+        assert re.search(rf"^#+ {re.escape(c.theory)} {c.id}\b", text, re.M), \
+            f"theory/THEORY.md has no heading '{c.theory} {c.id}'"
+
+
+def test_cli_help_points_to_the_theory_in_the_repository():
+    from radiuscnn.cli import build_parser
+
+    text = build_parser().format_help()
+    assert "theory/THEORY.md" in text
 
 
 def test_reports_use_plain_imports_only():

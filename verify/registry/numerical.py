@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import statistics
 
-from radiuscnn.verify.registry.types import Inputs, not_applicable
+from radiuscnn.verify.registry.types import Inputs, MissingInput, not_applicable
 
 ONE_D = "a 1D claim; the configuration is 2D"
 
@@ -16,7 +16,7 @@ ONE_D = "a 1D claim; the configuration is 2D"
 def _need(inputs: Inputs, what: str, claim: str):
     value = getattr(inputs, what)
     if value is None:
-        raise ValueError(f"{claim} needs {what} (a trained ensemble and its training configuration)")
+        raise MissingInput(f"{claim} needs {what} (a trained ensemble and its training configuration)")
     return value
 
 

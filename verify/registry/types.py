@@ -16,6 +16,10 @@ PASSING = ("proved", "derived", "tested")  # exact proof; symbolic derivation; n
 STATUSES = PASSING + ("failed", "partial", "not_applicable")
 
 
+class MissingInput(ValueError):
+    """A check needs an input the caller did not give (e.g. R1 without trained networks)."""
+
+
 @dataclass(frozen=True)
 class Inputs:
     """What a check may read. ``cfg``: the 1D configuration; ``tcfg``: the training
@@ -67,11 +71,11 @@ class ClaimResult:
 
 @dataclass(frozen=True)
 class Claim:
-    """One entry of the catalogue (THEORY.md section 10)."""
+    """One entry of the catalogue (theory/THEORY.md section 5)."""
 
     id: str
     title: str
-    theory: str  # the section of theory/THEORY.md that states it
+    theory: str  # the section of theory/THEORY.md that states it ("5.1")
     exact: str  # what is proved or derived exactly ("" when nothing is)
     numerical: str  # what is only tested numerically ("" when nothing is)
     how: str  # one line: how it is checked (the README's table)
