@@ -104,7 +104,7 @@ def collect_derivation(ctx: Context) -> dict:
     """F1 (and the engine's own LaTeX) from the registry's F1 evidence (theory.derive)."""
     d = ctx.claim("F1").evidence["derivation"]
     data = d.to_json()
-    tex_items = {str(k): str(v) for k, v in d.latex().items()}
+    tex_items = {str(k): str(v) for k, v in d.latex(tex).items()}
     data.pop("config", None)
     return {"json": data, "latex": tex_items}
 

@@ -2,9 +2,9 @@
 
 Statements are in ``theory/THEORY.md`` (section 5, one subsection per claim). Each entry says what
 is proved exactly, what is only tested numerically, with which tolerances and on which
-sample; ``check`` decides it on one configuration. ``pytest verify`` (``verify/claims/
-test_registry.py``) and the report (``reports.collectors``) both call these checks; the
-README's claims table is :func:`markdown_table`.
+sample; ``check`` decides it on one configuration. ``pytest verify``
+(``verify/claims/test_catalogue.py``) and the report (``reports.collect``, through
+``Context.claim``) both call these checks; the README's claims table is :func:`markdown_table`.
 
 Adding a claim: append one :class:`Claim` to :data:`CLAIMS` (a ``measure`` and a pure
 ``decide``), give it a section in ``theory/THEORY.md`` and regenerate the README table with
