@@ -1,6 +1,6 @@
 """The ``radiuscnn`` command line: derive, train, check, explore, report.
 
-Every command shares the configuration flags of THEORY.md section 2 (defaults: section 9);
+Every command shares the configuration flags of theory/THEORY.md section 3 (defaults: section 6);
 training commands add the trainer flags. Invalid input never prints a traceback: argparse
 errors and :class:`~theory.config.ConfigError` become one line on stderr and exit code 2.
 """
@@ -26,7 +26,7 @@ class OneLineParser(argparse.ArgumentParser):
 
 def add_config_flags(p: argparse.ArgumentParser) -> None:
     """The shared configuration flags; ``None`` means "the default for --dim"."""
-    g = p.add_argument_group("configuration (defaults: THEORY.md section 9)")
+    g = p.add_argument_group("configuration (defaults: theory/THEORY.md section 6)")
     g.add_argument("--dim", type=int, choices=(1, 2), default=1, help="1: pulses, 2: disks (default 1)")
     g.add_argument("--size", type=int, help="N = 2M+1, odd, >= 3 (default 33)")
     g.add_argument("--kernel", type=int, help="kernel size k >= 1 (default 5 in 1D, 3 in 2D)")
@@ -105,7 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="radiuscnn",
         description="Derive, train, check and report on small CNNs that estimate the radius "
-        "of a centred pulse (1D) or disk (2D). Claim IDs follow THEORY.md.",
+        "of a centred pulse (1D) or disk (2D). The theory and the claim IDs are stated in "
+        "theory/THEORY.md in the source repository; python -m radiuscnn.verify.registry lists the claims.",
     )
     sub = parser.add_subparsers(dest="command", parser_class=OneLineParser)
     for module in (derive, train, check, explore, report):

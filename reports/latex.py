@@ -1,4 +1,4 @@
-"""LaTeX building blocks: escaping, cited numbers, tables, equations, the document, compiling.
+"""LaTeX building blocks: escaping, cited numbers, tables, equations, compiling.
 
 Everything here is a pure function of its arguments except :func:`compile_pdf` (runs the
 engine) and :func:`find_engine` (looks at ``PATH``). Text is escaped by default; a string
@@ -309,29 +309,6 @@ def paragraph(*parts) -> TeX:
 def preamble() -> str:
     """The preamble shipped in ``reports/templates/preamble.tex`` (package data)."""
     return resources.files("radiuscnn.reports").joinpath("templates/preamble.tex").read_text(encoding="utf-8")
-
-
-def document(title: str, author: str, abstract, body: str, date: str | None = None) -> str:
-    """A complete LaTeX document: preamble, title, abstract (escaped unless TeX), body."""
-    parts = [
-        preamble().rstrip(),
-        "",
-        rf"\title{{{escape(title)}}}",
-        rf"\author{{{escape(author)}}}",
-        rf"\date{{{escape(date) if date else ''}}}",
-        "",
-        r"\begin{document}",
-        r"\maketitle",
-        r"\begin{abstract}",
-        escape(abstract),
-        r"\end{abstract}",
-        r"\tableofcontents",
-        "",
-        body,
-        r"\end{document}",
-        "",
-    ]
-    return "\n".join(parts)
 
 
 # -------------------------------------------------------------------------------- compiling

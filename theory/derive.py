@@ -160,26 +160,27 @@ class Derivation:
                                     break_on_hyphens=False)) if len(line) > width else line
             for line in lines)
 
-    def latex(self) -> dict[str, str]:
-        """LaTeX strings (sympy.latex) of the derived formulas, keyed by name."""
+    def latex(self, printer=sp.latex) -> dict[str, str]:
+        """LaTeX strings of the derived formulas, keyed by name; ``printer`` turns one SymPy
+        object into LaTeX (``sympy.latex`` by default; the report passes its own)."""
         label = self.label
         tex = {
             "system": r"\begin{aligned}"
-            + r"\\ ".join(sp.latex(e).replace("=", "&=", 1) for e in self.system.equations())
+            + r"\\ ".join(printer(e).replace("=", "&=", 1) for e in self.system.equations())
             + r"\end{aligned}",
-            "identifiable": r",\quad ".join(sp.latex(x) for x in self.identifiable),
+            "identifiable": r",\quad ".join(printer(x) for x in self.identifiable),
         }
         if self.symbolic_counts is not None:
             tex["symbolic_counts"] = r"\begin{aligned}" + r"\\ ".join(
-                rf"n_{{{label(j)}}}(r) &= {sp.latex(n)}" for j, n in self.symbolic_counts.items()
+                rf"n_{{{label(j)}}}(r) &= {printer(n)}" for j, n in self.symbolic_counts.items()
             ) + r"\end{aligned}"
         if self.bulk_region is not None:
             tex["bulk_counts"] = r",\quad ".join(
-                rf"n_{{{label(j)}}} = {sp.latex(n)}" for j, n in self.bulk_region.counts.items()
+                rf"n_{{{label(j)}}} = {printer(n)}" for j, n in self.bulk_region.counts.items()
             )
         if self.bulk_equations is not None:
             for name in ("slope", "intercept", "slope_g", "intercept_g"):
-                tex[name] = sp.latex(getattr(self.bulk_equations, name))
+                tex[name] = printer(getattr(self.bulk_equations, name))
         return tex
 
 

@@ -1,0 +1,116 @@
+"""Collectors of the sweeps: kernel sizes (theory.explore + verify.explore_train), the T1
+success atlas (verify.atlas) and two dimensions (D1: theory.disk via the registry,
+verify.trained_2d for trained networks)."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from typing import Any
+
+from radiuscnn.reports.context import Context
+
+F2_KERNELS = 9  # kernel sweep: k = 1..F2_KERNELS
+EXPLORE_MEMBERS = 16  # kernel sweep: members per kernel size (all training steps of the flags)
+ATLAS_PLATEAU_KINDS = ("mass", "constant", "amplitude")  # verify.atlas.plateau_kind: a true plateau
+D1_MEMBERS = 8  # D1 trained comparison: members and steps (capped by the training flags)
+D1_STEPS = 300
+
+
+def collect_explore(ctx: Context) -> dict:
+    """Kernel sizes k = 1..F2_KERNELS with this configuration's padding: what the theory
+    engine derives per k (theory.explore: runs, rank, A1 counter, A4 widths, edge-case flags)
+    and what training finds per k (verify.explore_train: success, families, checks)."""
+    from radiuscnn.theory.explore import kernel_rows
+    from radiuscnn.verify.explore_train import trained_columns
+
+    cfg = ctx.cfg
+    rows = []
+    for row in kernel_rows(cfg, range(1, F2_KERNELS + 1), (cfg.padding,)):
+        j = row.to_json()
+        widths = j.get("min_channels") or {}
+        rows.append({
+            "kernel": j["kernel"], "padding": j["padding"], "valid": row.valid,
+            "n_runs": j["n_runs"], "constraint_rank": j["constraint_rank"],
+            "beta": j["beta"], "vb": j["vb"], "r_max": j["r_max"],
+            "min_channels": widths.get(cfg.activation),
+            "flags": [f["flag"] for f in j["flags"]],
+            "flag_reasons": {f["flag"]: f["reason"] for f in j["flags"]},
+        })
+    out: dict[str, Any] = {"rows": rows, "activation": cfg.activation, "source": "radiuscnn.theory.explore.kernel_rows"}
+    tsweep = ctx.tcfg.with_(seeds=min(ctx.tcfg.seeds, EXPLORE_MEMBERS))
+    out["sweep"] = {"status": "ok", "function": "radiuscnn.verify.explore_train.trained_columns",
+                    "train_config": tsweep.to_json()}
+    for row in rows:
+        if not row["valid"]:
+            continue
+        ctx.stages.stage(f"kernel-size exploration: training k = {row['kernel']} ({tsweep.seeds} networks)")
+        cols = trained_columns(cfg.with_(kernel=row["kernel"]), tsweep, threads=1).to_json()
+        fam = cols.get("families")
+        row.update(success_rate=cols["success_rate"], n_solved=cols.get("n_solved"),
+                   n_certified=cols.get("n_certified"), checks_pass=cols.get("checks_pass"),
+                   seeds=tsweep.seeds, families=fam if isinstance(fam, dict) else None)
+    return out
+
+
+def collect_atlas(ctx: Context) -> dict:
+    """T1 success atlas (``verify.atlas``): success rate over seeds per (k, C, sigma) on
+    ``verify.atlas.default_grid()`` (or ``ctx.atlas_grid``: ``(base, tcfg, axes)`` in the same
+    form), with the median plateau loss of each cell's failures and per-activation totals."""
+    from radiuscnn.verify import atlas as atlas_mod
+
+    base, tcfg, axes = ctx.atlas_grid if ctx.atlas_grid is not None else atlas_mod.default_grid()
+    total = len(axes["kernels"]) * len(axes["channels"]) * len(axes["activations"])
+    done = [0]
+
+    def progress(cell) -> None:
+        done[0] += 1
+        ctx.stages.stage(f"success atlas (T1): {done[0]}/{total} cells ({cell.activation} k={cell.kernel} "
+                         f"C={cell.channels}: {cell.solved}/{cell.seeds})")
+
+    atlas = atlas_mod.success_atlas(base, tcfg, axes["kernels"], axes["channels"], axes["activations"],
+                                    progress=progress)
+    out = atlas.to_json()
+    out["grid_default"] = ctx.atlas_grid is None
+    out["axes"] = {name: list(values) for name, values in axes.items()}
+    by_activation: dict[str, dict] = {}
+    for cell in out["cells"]:
+        losses = [x for x in cell["failure_losses"] if isinstance(x, (int, float)) and math.isfinite(x)]
+        cell["failures"] = cell["seeds"] - cell["solved"]
+        cell["failure_median"] = statistics.median(losses) if losses else None
+        plateaus = sum(n for kind, n in cell["plateau_kinds"].items() if kind in ATLAS_PLATEAU_KINDS)
+        cell["plateau_failures"] = plateaus
+        agg = by_activation.setdefault(cell["activation"], {"solved": 0, "seeds": 0, "failures": 0,
+                                                            "plateau_failures": 0})
+        agg["solved"] += cell["solved"]
+        agg["seeds"] += cell["seeds"]
+        agg["failures"] += cell["failures"]
+        agg["plateau_failures"] += plateaus
+    for agg in by_activation.values():
+        agg["success_rate"] = agg["solved"] / agg["seeds"] if agg["seeds"] else None
+    out["by_activation"] = by_activation
+    out["seconds"] = sum(c["seconds"] for c in out["cells"])
+    return out
+
+
+def collect_d1(ctx: Context) -> dict:
+    """D1 on the 2D configuration: GAP error floor and FC ring law (the registry's D1
+    evidence, theory.disk, exact), and trained 2D networks compared with them
+    (verify.trained_2d, small budget, numerical)."""
+    from radiuscnn.verify.trained_2d import d1_trained
+
+    cfg2 = ctx.cfg2
+    evidence = ctx.claim("D1").evidence
+    out = {"config": cfg2.to_json(), "M": cfg2.M, "n_outputs": cfg2.n_outputs, "gap": evidence["gap"],
+           "fc": evidence["fc"]}
+    tcfg2 = ctx.tcfg.with_(seeds=min(ctx.tcfg.seeds, D1_MEMBERS), steps=min(ctx.tcfg.steps, D1_STEPS))
+    ctx.stages.stage(f"two dimensions (D1): training {tcfg2.seeds} networks x 4 variants, {tcfg2.steps} steps")
+    try:
+        value = d1_trained(cfg2, tcfg2)
+    except Exception as error:  # noqa: BLE001 - the exact part stands on its own
+        out["trained"] = {"status": "error", "reason": f"{type(error).__name__}: {error}"}
+        return out
+    value.pop("figures", None)
+    out["trained"] = {"status": "ok", "function": "radiuscnn.verify.trained_2d.d1_trained", "train_config": tcfg2.to_json(),
+                      "data": value}
+    return out
