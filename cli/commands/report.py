@@ -1,6 +1,6 @@
 """``radiuscnn report``: the LaTeX derivation report (the project's main job).
 
-Runs the whole pipeline on a configuration (default THEORY.md section 9): derive, train the
+Runs the whole pipeline on a configuration (default: the embedded configuration, theory/THEORY.md): derive, train the
 ensemble, check every trained network, explore kernel sizes, 2D; writes ``DIR/results.json``,
 ``DIR/derivation.tex`` (generated from the results), the figures ``DIR/fig-*.pdf`` and
 compiles ``DIR/derivation.pdf`` with latexmk. Progress goes to stderr.
@@ -99,7 +99,7 @@ def run(args) -> int:
             out.print(f"report: {result.pdf} ({result.seconds:.0f} s)", markup=False)
         pending = result.unavailable
         if pending:
-            out.print("awaiting modules: " + "; ".join(f"{k} ({v})" for k, v in pending.items()), markup=False)
+            out.print("sections skipped (their inputs were not produced): " + "; ".join(f"{k} ({v})" for k, v in pending.items()), markup=False)
     if result.missing_engine:
         print(result.missing_engine, file=sys.stderr)
         return EXIT_NO_TEX
