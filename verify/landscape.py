@@ -331,7 +331,7 @@ def certify(cfg: Config, p: Params, amplitudes, gap_tol: float = 1e-3, index: in
         raise AssertionError(f"network {index}: certificate failed: {check.reason}")
     distance = math.dist(_theta_vector(p), _theta_vector(pol.theta_star))
     boundary = None if pol.interior else pol.violation
-    if gap > Fraction(gap_tol):
+    if math.isfinite(gap_tol) and gap > Fraction(gap_tol):
         verdict = "descending"
         proof = (f"{check.reason}, but L(theta) - L_rho* = {float(gap):.3g} > {gap_tol:g}: still descending "
                  f"(|grad L| = {gnorm:.3g})")
@@ -352,3 +352,56 @@ def certify_ensemble(cfg: Config, params: dict, n_amplitudes: int, gap_tol: floa
     E = int(params["beta"].shape[0])
     members = range(E) if members is None else members
     return tuple(certify(cfg, to_exact(cfg, params, e), amplitudes, gap_tol, e) for e in members)
+
+
+# --------------------------------------------------------------------------------------------
+# Data for the report ("Why training fails") and for check
+# --------------------------------------------------------------------------------------------
+def critical_family(land: Landscape, plateau: Fraction, dead: Fraction) -> str:
+    """The derived critical value a verdict sits at: global minimum, mass plateau (L1c), dead
+    (L1d), another local minimum, regime boundary or descending."""
+    if land.verdict in ("regime boundary", "descending"):
+        return land.verdict
+    if land.regime_loss == 0:
+        return "global minimum"
+    if land.regime_loss == plateau:
+        return "mass plateau"
+    if land.regime_loss == dead:
+        return "dead"
+    return "other local minimum"
+
+
+def landscape_report_data(cfg: Config, n_amplitudes: int, lands, analyses=None) -> dict:
+    """A JSON-able summary of the certificates of one ensemble: ``verdicts`` (counts),
+    ``critical`` (one entry per derived critical family with its exact loss, count and member
+    indices), ``networks`` (every member with its verdict, family, losses, gap and distance),
+    ``histogram`` (final losses and the derived critical values to mark), ``plateau_loss`` and
+    ``dead_loss`` (exact and float), ``largest_distance`` (to theta*, over certified members)."""
+    from radiuscnn.theory.plateau import dead_loss, plateau_loss
+
+    plateau, dead = plateau_loss(cfg, n_amplitudes), dead_loss(cfg, n_amplitudes)
+    verdicts = {v: sum(l.verdict == v for l in lands) for v in VERDICTS}
+    groups: dict[tuple[str, str], list] = {}
+    for land in lands:
+        key = critical_family(land, plateau, dead)
+        loss = str(land.regime_loss) if key not in ("regime boundary", "descending") else None
+        groups.setdefault((key, loss), []).append(land.index)
+    critical = [{"family": fam, "regime_loss": loss, "regime_loss_float": None if loss is None else float(Fraction(loss)),
+                 "count": len(ix), "networks": ix} for (fam, loss), ix in sorted(groups.items(), key=lambda g: -len(g[1]))]
+    families = {a.index: a.family for a in analyses} if analyses is not None else {}
+    networks = [{"index": l.index, "verdict": l.verdict, "critical": critical_family(l, plateau, dead),
+                 "family": families.get(l.index), "loss": float(l.loss), "regime_loss": str(l.regime_loss),
+                 "gap": float(l.gap), "distance": l.distance} for l in lands]
+    distances = [l.distance for l in lands if l.distance is not None]
+    return {
+        "networks_total": len(lands),
+        "verdicts": verdicts,
+        "critical": critical,
+        "networks": networks,
+        "plateau_loss": {"exact": str(plateau), "float": float(plateau)},
+        "dead_loss": {"exact": str(dead), "float": float(dead)},
+        "largest_distance": max(distances) if distances else None,
+        "histogram": {"losses": [float(l.loss) for l in lands],
+                      "marks": [{"label": "L_plateau*", "value": float(plateau)},
+                                {"label": "Var(r) (dead)", "value": float(dead)}]},
+    }
