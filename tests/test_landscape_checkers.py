@@ -127,3 +127,33 @@ def test_gradient_is_exact_and_matches_finite_differences():
     fd = (grid_loss(CFG, RELU, moved, AMPS) - grid_loss(CFG, RELU, back, AMPS)) / (2 * h)
     assert g["beta"] == fd
     assert len(lift(p)) == 1 + CFG.channels * (CFG.kernel + 2)
+
+
+# --------------------------------------------------------------------------------------------
+# the command line
+# --------------------------------------------------------------------------------------------
+def test_check_and_derive_report_the_landscape(tmp_path, capsys):
+    import json
+
+    from radiuscnn.cli import main
+    from radiuscnn.numeric.checkpoint import save_run
+    from radiuscnn.numeric.ensemble import TrainConfig, train
+
+    tcfg = TrainConfig(seeds=2, steps=20, amplitudes=3)
+    save_run(tmp_path, CFG, tcfg, train(CFG, tcfg))
+    assert main(["check", str(tmp_path), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["networks"]
+    for row in rows:
+        land = row["landscape"]
+        assert {"verdict", "regime_loss", "gap", "distance", "margin", "proof"} <= set(land)
+        Fraction(land["regime_loss"])  # an exact rational string
+    assert main(["check", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "critical" in out and any(v in out for v in ("global", "local", "boundary", "descending"))
+    assert main(["check", str(tmp_path), "--network", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "lifted parameter" in out and "U[0,b]" in out and "grid regime" in out
+    assert main(["derive", "--json", "--size", "11", "--kernel", "3", "--channels", "1", "--radii", "0:4"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert Fraction(data["dead_loss"]["exact"]) == statistics.pvariance([F(r) for r in range(5)])
+    assert data["plateau_loss"]["float"] == pytest.approx(mass_fit_loss(CFG, amplitude_grid(CFG, 11)), rel=1e-12)

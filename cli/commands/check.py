@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 
+from radiuscnn.commands import _landscape
 from radiuscnn.commands._output import console, print_json, progress_console
 
 EXIT_FAILURE = 1
@@ -79,7 +80,7 @@ def network_row(a) -> dict:
     return {**{key: data[key] for key in SUMMARY_KEYS}, "crossings": len(a.crossings)}
 
 
-def summary_table(cfg, tcfg, analyses):
+def summary_table(cfg, tcfg, analyses, landscapes=None):
     from rich.table import Table
 
     solved = sum(a.solved for a in analyses)
@@ -89,12 +90,15 @@ def summary_table(cfg, tcfg, analyses):
     for name, justify in (("net", "right"), ("final loss", "right"), ("family", "left"),
                           ("max residual", "right"), ("verdict", "left"), ("roles", "left")):
         table.add_column(name, justify=justify)
+    if landscapes is not None:
+        table.add_column("critical point", justify="left", overflow="fold", min_width=10)
     for a in analyses:
         family = a.family if a.generic else f"{a.family} ({len(a.crossings)} crossing)"
         _row(
             table, str(a.index), f"{a.loss:.3e}", family,
             "-" if a.max_residual is None else f"{a.max_residual:.3g}",
             a.verdict_text, roles_text(a.roles_summary),
+            *(() if landscapes is None else (_landscape.cell(landscapes.get(a.index)),)),
         )
     return table
 
@@ -160,11 +164,14 @@ def run(args) -> int:
         return _fail(f"--network: expected 0..{members - 1} for this run of {members} networks, got {args.network}")
     chosen = [args.network] if args.network is not None else list(range(members))
     analyses = analyse_run(cfg, tcfg, params, chosen, quiet=args.json)
+    lands = _landscape.landscapes(cfg, tcfg, params, chosen) if _landscape.applicable(cfg) else None
 
     if args.json:
         from radiuscnn.verify.analysis import success_summary
 
         rows = [a.to_json() if args.network is not None else network_row(a) for a in analyses]
+        for row in rows:
+            row["landscape"] = None if lands is None else _landscape.record(lands.get(row["index"]))
         print_json({"config": cfg.to_json(), "train": tcfg.to_json(), "summary": success_summary(analyses),
                     "networks": rows})
         return 0
@@ -175,6 +182,9 @@ def run(args) -> int:
         exact = to_exact(cfg, params, args.network) if analyses[0].terms else None
         for table in network_tables(cfg, analyses[0], exact):
             out.print(table)
+        if lands and args.network in lands:
+            for table in _landscape.tables(cfg, tcfg, lands[args.network], to_exact(cfg, params, args.network)):
+                out.print(table)
         return 0
-    out.print(summary_table(cfg, tcfg, analyses))
+    out.print(summary_table(cfg, tcfg, analyses, lands))
     return 0
