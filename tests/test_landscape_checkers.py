@@ -157,3 +157,23 @@ def test_check_and_derive_report_the_landscape(tmp_path, capsys):
     data = json.loads(capsys.readouterr().out)
     assert Fraction(data["dead_loss"]["exact"]) == statistics.pvariance([F(r) for r in range(5)])
     assert data["plateau_loss"]["float"] == pytest.approx(mass_fit_loss(CFG, amplitude_grid(CFG, 11)), rel=1e-12)
+
+
+def test_fc_head_certificate_rejects_a_perturbed_head():
+    """The optimal head given the filters (built from the exact least squares) passes with gap
+    0; the same head with one weight moved has a positive exact gap and fails at tolerance 0."""
+    from radiuscnn.theory.landscape import regime_minimum, targets
+    from radiuscnn.verify.landscape_fc import features, head_certificate
+
+    cfg = CFG.with_(head="fc")
+    w, b = ((F(1, 2), F(-1), F(1, 3)),), (F(1, 4),)
+    blank = Params(w=w, b=b, beta=F(0), V=((F(0),) * cfg.out_size,))
+    Phi = features(cfg, blank, AMPS)
+    m = regime_minimum(Phi, targets(cfg, AMPS))
+    best = Params(w=w, b=b, beta=m.particular[0], V=(tuple(m.particular[1:]),))
+    right = head_certificate(cfg, best, AMPS, tol=0)
+    assert right.gap == 0 and right.optimal and right.distance == 0
+    V = list(best.V[0])
+    V[3] += F(1, 10)
+    wrong = head_certificate(cfg, replace(best, V=(tuple(V),)), AMPS, tol=0)
+    assert wrong.gap > 0 and not wrong.optimal and wrong.distance > 0

@@ -271,6 +271,14 @@ def closest_point(base, directions, target) -> tuple[Fraction, ...]:
     return tuple(b + sum((cj * u[i] for cj, u in zip(coef, N) if cj), Fraction(0)) for i, b in enumerate(base))
 
 
+def solve_square(A, b) -> list[Fraction]:
+    """The solution of the non-singular system ``A c = b`` (exact, reduced row echelon form)."""
+    rref, pivots = _dm([list(row) + [bi] for row, bi in zip(A, b)]).rref()
+    if len(pivots) != len(A) or len(A) in pivots:
+        raise ValueError("singular system")
+    return [row[-1] for row in _fractions(rref)[: len(A)]]
+
+
 def restrict(base, directions, equations) -> tuple[tuple[Fraction, ...], tuple[tuple[Fraction, ...], ...]] | None:
     """``base + span(directions)`` intersected with ``{x : g . x = 0 for g in equations}`` as a
     new ``(base, directions)``, or ``None`` when empty (exact)."""

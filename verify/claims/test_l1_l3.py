@@ -369,3 +369,32 @@ def test_L3_initial_regime_predicts_outcome(default_case, default_landscape):
     assert sum(table.values()) == len(default_landscape)
     rate = {p: table[p, "plateau/dead"] / max(1, table[p, "solves"] + table[p, "plateau/dead"]) for p in ("solves", "plateau/dead")}
     assert rate["plateau/dead"] > rate["solves"], f"the initial regime does not predict the plateau: {dict(table)}"
+
+
+# --------------------------------------------------------------------------------------------
+# L2, FC head: the head is optimal given the filters; second order tested numerically
+# --------------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_L2_fc_head_optimal_given_the_filters():
+    """Small FC configuration (4 seeds): the trained head's exact gap to ``L_head*`` is >= 0
+    (``L_head*`` is the minimum over heads) and within the trainer's tolerance; the float64
+    Hessian of the whole loss has no eigenvalue below ``-1e-4 * max eigenvalue`` (tested
+    numerically, tolerance and sample printed)."""
+    from radiuscnn.numeric.train_config import TrainConfig
+    from radiuscnn.verify.atlas import CACHE, train_cached
+    from radiuscnn.verify.landscape_fc import head_certificate, hessian_spectrum
+
+    cfg = Config(size=17, kernel=3, channels=1, head="fc", radii=tuple(range(0, 7)))
+    tcfg = TrainConfig(seeds=4, steps=3000, lr=0.01, amplitudes=5)
+    run = train_cached(cfg, tcfg, CACHE)
+    amps = amplitude_grid(cfg, tcfg.amplitudes)
+    worst = 0.0
+    for e in range(tcfg.seeds):
+        cert = head_certificate(cfg, to_exact(cfg, run.params, e), amps, tcfg.tolerance)
+        assert cert.gap >= 0 and cert.optimal, f"net {e}: {cert.to_json()}"
+        ev = hessian_spectrum(cfg, run.params, e, tcfg.amplitudes)
+        ratio = float(ev[0]) / float(ev[-1])
+        worst = min(worst, ratio)
+        assert ratio >= -1e-4, f"net {e}: Hessian eigenvalues {float(ev[0])} .. {float(ev[-1])}"
+    print(f"[L2 FC] {tcfg.seeds} networks: head optimal given the filters (gap <= {tcfg.tolerance}); "
+          f"smallest Hessian eigenvalue / largest {worst:.3g} (tolerance -1e-4)")
