@@ -23,10 +23,14 @@ rational) on the training grid:
    (``theory.network.output``) gives ``L(theta*) = L_rho*`` exactly. By L1b ``theta*`` is then
    an exact local minimum of ``L``.
 
-Verdicts: ``global minimum`` (certified and ``L_rho* = 0``), ``local minimum`` (certified,
-``L_rho* > 0``), both only when the gap ``L(theta) - L_rho*`` is at most ``gap_tol``;
-``regime boundary`` (no optimal point of ``rho`` lies in ``Omega_rho``: the network is pressed
-against a breakpoint; the term is named); ``descending`` (certified but the gap is above the
+Verdicts: ``global minimum`` (certified and ``L_rho* = 0``; ``theta*`` may then lie on the
+boundary of ``Omega_rho``, a term exactly on its kink: ``sigma`` is continuous, so the forward
+pass still gives ``L(theta*) = 0``, a global minimum without L1b; the polished point is then
+the exact projection onto the optimal set restricted to the constraints the LP found active),
+``local minimum`` (certified strictly inside, ``L_rho* > 0``), both only when the gap
+``L(theta) - L_rho*`` is at most ``gap_tol``;
+``regime boundary`` (no optimal point of ``rho`` lies in ``Omega_rho``, or for ``L_rho* > 0``
+only on its boundary: the network is pressed against a breakpoint; the term is named); ``descending`` (certified but the gap is above the
 tolerance; the exact gradient norm at ``theta`` is reported).
 """
 
@@ -355,53 +359,10 @@ def certify_ensemble(cfg: Config, params: dict, n_amplitudes: int, gap_tol: floa
 
 
 # --------------------------------------------------------------------------------------------
-# Data for the report ("Why training fails") and for check
+# Data for the report (verify.landscape_report)
 # --------------------------------------------------------------------------------------------
-def critical_family(land: Landscape, plateau: Fraction, dead: Fraction) -> str:
-    """The derived critical value a verdict sits at: global minimum, mass plateau (L1c), dead
-    (L1d), another local minimum, regime boundary or descending."""
-    if land.verdict in ("regime boundary", "descending"):
-        return land.verdict
-    if land.regime_loss == 0:
-        return "global minimum"
-    if land.regime_loss == plateau:
-        return "mass plateau"
-    if land.regime_loss == dead:
-        return "dead"
-    return "other local minimum"
+def landscape_report_data(cfg: Config, n_amplitudes: int, lands, analyses=None, init=None) -> dict:
+    """The JSON-able summary the report cites (:func:`verify.landscape_report.report_data`)."""
+    from radiuscnn.verify.landscape_report import report_data
 
-
-def landscape_report_data(cfg: Config, n_amplitudes: int, lands, analyses=None) -> dict:
-    """A JSON-able summary of the certificates of one ensemble: ``verdicts`` (counts),
-    ``critical`` (one entry per derived critical family with its exact loss, count and member
-    indices), ``networks`` (every member with its verdict, family, losses, gap and distance),
-    ``histogram`` (final losses and the derived critical values to mark), ``plateau_loss`` and
-    ``dead_loss`` (exact and float), ``largest_distance`` (to theta*, over certified members)."""
-    from radiuscnn.theory.plateau import dead_loss, plateau_loss
-
-    plateau, dead = plateau_loss(cfg, n_amplitudes), dead_loss(cfg, n_amplitudes)
-    verdicts = {v: sum(l.verdict == v for l in lands) for v in VERDICTS}
-    groups: dict[tuple[str, str], list] = {}
-    for land in lands:
-        key = critical_family(land, plateau, dead)
-        loss = str(land.regime_loss) if key not in ("regime boundary", "descending") else None
-        groups.setdefault((key, loss), []).append(land.index)
-    critical = [{"family": fam, "regime_loss": loss, "regime_loss_float": None if loss is None else float(Fraction(loss)),
-                 "count": len(ix), "networks": ix} for (fam, loss), ix in sorted(groups.items(), key=lambda g: -len(g[1]))]
-    families = {a.index: a.family for a in analyses} if analyses is not None else {}
-    networks = [{"index": l.index, "verdict": l.verdict, "critical": critical_family(l, plateau, dead),
-                 "family": families.get(l.index), "loss": float(l.loss), "regime_loss": str(l.regime_loss),
-                 "gap": float(l.gap), "distance": l.distance} for l in lands]
-    distances = [l.distance for l in lands if l.distance is not None]
-    return {
-        "networks_total": len(lands),
-        "verdicts": verdicts,
-        "critical": critical,
-        "networks": networks,
-        "plateau_loss": {"exact": str(plateau), "float": float(plateau)},
-        "dead_loss": {"exact": str(dead), "float": float(dead)},
-        "largest_distance": max(distances) if distances else None,
-        "histogram": {"losses": [float(l.loss) for l in lands],
-                      "marks": [{"label": "L_plateau*", "value": float(plateau)},
-                                {"label": "Var(r) (dead)", "value": float(dead)}]},
-    }
+    return report_data(cfg, n_amplitudes, lands, analyses, init)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 import random
 import statistics
-from collections import Counter
 from fractions import Fraction
 
 import numpy as np
@@ -51,6 +50,7 @@ from radiuscnn.theory.plateau import (
     plateau_loss,
 )
 from radiuscnn.verify.landscape import check_certificate, certify, certify_ensemble, landscape_report_data
+from radiuscnn.verify.landscape_report import initial_regime_outcome
 
 K = 3
 L1_CASES = [
@@ -249,6 +249,9 @@ def test_L2_default_every_network_is_assigned(default_case, default_landscape):
     print(f"[L2 default] verdicts {data['verdicts']}; plateau loss {data['plateau_loss']['exact']}; "
           f"largest distance to theta* {data['largest_distance']:.4g}")
     assert sum(l.verdict != "descending" for l in lands) >= 0.99 * len(lands)
+    import json
+
+    assert len(json.loads(json.dumps(data))["networks"]) == len(lands) == sum(f["count"] for f in data["critical"])
     act = piecewise_linear(cfg.activation, cfg.alpha)
     amps = amplitude_grid(cfg, n)
     for land in lands:
@@ -343,32 +346,22 @@ def test_L3_initial_regime_predicts_outcome(default_case, default_landscape):
     act = piecewise_linear(cfg.activation, cfg.alpha)
     amps = amplitude_grid(cfg, tcfg.amplitudes)
     init = init_params(cfg, tcfg.seeds, tcfg.seed, tcfg.torch_dtype)
-    dead_channels, table = 0, Counter()
-    plateau_values = {plateau_loss(cfg, tcfg.amplitudes), dead_loss(cfg, tcfg.amplitudes)}
-    for land in default_landscape:
-        e = land.index
-        regime = grid_regime(cfg, act, to_exact(cfg, init, e), amps)
-        seed = False
-        for c in range(cfg.channels):
-            if regime.channel_pieces(c) == {0}:
-                dead_channels += 1
-                for key in ("w", "b", "v"):
-                    assert torch.equal(case.run.params[key][e, c], init[key][e, c]), f"net {e} channel {c}: {key} moved"
-            keys = [k for k in regime.keys if k[0] == c]
-            seed |= regime.piece(c, (), amps[0]) == 1 and any(regime.piece(*k) == 0 for k in keys if k[1])
-        predicted = "solves" if seed else "plateau/dead"
-        observed = "plateau/dead" if land.verdict == "local minimum" and land.regime_loss in plateau_values else "solves"
-        table[predicted, observed] += 1
-    print(f"[L3 default] {dead_channels} channels dead at initialisation, all still dead with unchanged weights "
-          f"(predicted 100%, observed 100%)")
-    for predicted in ("solves", "plateau/dead"):
-        total = table[predicted, "solves"] + table[predicted, "plateau/dead"]
-        if total:
-            print(f"[L3 default] predicted {predicted}: {total} networks, observed {predicted} in "
-                  f"{table[predicted, predicted]} ({table[predicted, predicted] / total:.0%})")
-    assert sum(table.values()) == len(default_landscape)
-    rate = {p: table[p, "plateau/dead"] / max(1, table[p, "solves"] + table[p, "plateau/dead"]) for p in ("solves", "plateau/dead")}
-    assert rate["plateau/dead"] > rate["solves"], f"the initial regime does not predict the plateau: {dict(table)}"
+    out = initial_regime_outcome(cfg, tcfg.amplitudes, init, default_landscape)
+    for e, c in out["dead_at_init"]:
+        assert grid_regime(cfg, act, to_exact(cfg, case.run.params, e), amps).channel_pieces(c) == {0}
+        for key in ("w", "b", "v"):
+            assert torch.equal(case.run.params[key][e, c], init[key][e, c]), f"net {e} channel {c}: {key} moved"
+    print(f"[L3 default] {len(out['dead_at_init'])} channels dead at initialisation, all still dead with unchanged "
+          f"weights (predicted 100%, observed 100%)")
+    rates = out["rates"]
+    for predicted, r in rates.items():
+        if r["networks"]:
+            print(f"[L3 default] predicted {predicted}: {r['networks']} networks, observed {predicted} in "
+                  f"{r['observed_same']} ({r['rate']:.0%})")
+    assert sum(row["count"] for row in out["table"]) == len(default_landscape)
+    stall = {p: (r["observed_same"] if p == "plateau/dead" else r["networks"] - r["observed_same"]) / max(1, r["networks"])
+             for p, r in rates.items()}
+    assert stall["plateau/dead"] > stall["solves"], f"the initial regime does not predict the plateau: {out['table']}"
 
 
 # --------------------------------------------------------------------------------------------
