@@ -37,8 +37,10 @@ a dyadic rational) this module reads:
    e.g. hardtanh at +1, count the inside positions), *linear cancellation* (some non-empty
    term is on a sloped piece and the amplitude dependence cancels in the slope equations);
    *analytic approximation* for an analytic ``sigma`` (A3: a small loss, never zero). For
-   an unsolved network: *plateau* when ``y(r, a) ~ a f(r) + g`` (least squares over the
-   training grid) explains the outputs, else *none*.
+   an unsolved network: *mass plateau* (every channel alive on one sloped piece or constant)
+   or *dead* (every channel constant), else *none*. Labels hold exactly
+   (:mod:`verify.families`): a counter with a non-empty run crossing the kink inside ``A`` is
+   ``background counter (<run> crosses kink)``, not a strict background counter.
 
 5. **Verdict.** :func:`theory.proof.prove` on the rational weights: the exact maximum of
    ``|y(r, a) - r|`` over ``R x A`` (endpoints and kinks); *proved within eps* when it is at
@@ -60,6 +62,8 @@ from fractions import Fraction
 import torch
 
 from radiuscnn.theory.activations import PiecewiseLinear, piecewise_linear
+from radiuscnn.verify.families import ALIVE, counter_kind, is_alive_channel, is_background_counter
+from radiuscnn.verify.families import solved_counter_family, unsolved_family
 from radiuscnn.theory.config import Config
 from radiuscnn.theory.network import Params
 from radiuscnn.theory.proof import Verdict, prove
@@ -73,7 +77,8 @@ FAMILIES = (
     "mixed counter",
     "linear cancellation",
     "analytic approximation",
-    "plateau",
+    "mass plateau",
+    "dead",
     "none",
 )
 
@@ -553,9 +558,11 @@ def plateau_fit(cfg: Config, samples, y) -> PlateauFit:
 
 def channel_kinds(cfg: Config, p: Params, act: PiecewiseLinear, terms: tuple[TermState, ...]) -> tuple[str, ...]:
     """Per channel, from the used terms that do not cross a kink (crossing terms are the
-    non-generic defects of an approximate solution, reported separately): 'amplitude-dependent'
-    (a non-empty term on a sloped piece with ``W != 0``, or only crossing terms), 'background
-    counter' (every non-empty term killed, the empty run not on the killed piece), 'inside
+    non-generic defects of an approximate solution, reported separately): 'alive' (every used
+    term, the empty run included, on one sloped piece), 'amplitude-dependent' (otherwise a
+    non-empty term on a sloped piece with ``W != 0``, or only crossing terms), 'background
+    counter' (every non-empty term killed, the empty run not on the killed piece; with crossing
+    non-empty runs 'background counter (<run> crosses kink)', :mod:`verify.families`), 'inside
     counter' (every non-empty term saturated), 'mixed counter', or 'constant' (the same
     contribution on every sample)."""
     used = _used_terms(cfg, p)
@@ -566,14 +573,15 @@ def channel_kinds(cfg: Config, p: Params, act: PiecewiseLinear, terms: tuple[Ter
         crossing = [t for t in mine if t.run and t.status == "crossing"]
         nonempty = [t for t in mine if t.run and t.status != "crossing"]
         if any(t.status == "alive" and t.run_sum != 0 for t in nonempty) or (crossing and not nonempty):
-            kinds.append("amplitude-dependent")
+            alive = not crossing and is_alive_channel([t.status for t in mine], [t.piece for t in mine])
+            kinds.append(ALIVE if alive else "amplitude-dependent")
             continue
         flat_pieces = {t.piece for t in nonempty}
         empty_piece = {t.piece for t in empty}
         if not nonempty or (flat_pieces <= empty_piece and len(flat_pieces | empty_piece) == 1):
             kinds.append("constant")
         elif {t.status for t in nonempty} == {"killed"}:
-            kinds.append("background counter")
+            kinds.append(counter_kind(t.run for t in crossing))
         elif {t.status for t in nonempty} == {"saturated"}:
             kinds.append("inside counter")
         else:
@@ -584,16 +592,14 @@ def channel_kinds(cfg: Config, p: Params, act: PiecewiseLinear, terms: tuple[Ter
 def family_of(solved: bool, kinds: tuple[str, ...], fit: PlateauFit | None, plateau_tol: float) -> str:
     """The solution family (module docstring, item 4)."""
     if not solved:
-        if fit is not None and fit.fit_rms <= plateau_tol * fit.loss_rms:
-            return "plateau"
-        return "none"
+        return unsolved_family(kinds) or "none"
     if kinds and set(kinds) == {"analytic"}:
         return "analytic approximation"
-    if "amplitude-dependent" in kinds:
+    if "amplitude-dependent" in kinds or ALIVE in kinds:
         return "linear cancellation"
-    counters = {k for k in kinds if k.endswith("counter")}
-    if counters == {"background counter"}:
-        return "background counter"
+    counters = {k for k in kinds if k.endswith("counter") or is_background_counter(k)}
+    if solved_counter_family(counters):
+        return solved_counter_family(counters)
     if counters == {"inside counter"}:
         return "saturated inside counter"
     return "mixed counter" if counters else "none"

@@ -181,7 +181,7 @@ def plateau_kind(a: NetworkAnalysis, near: float = 0.1) -> str:
     MSE below ``near``: still converging, or an analytic sigma approaching its unattained
     infimum 0), or 'other'."""
     fit = a.plateau
-    if fit is None or a.family != "plateau":
+    if a.solved or fit is None or fit.fit_rms > a.tolerances.plateau * fit.loss_rms:
         return "near" if a.loss < near else "other"
     scale = max(1e-12, max(abs(x) for x in fit.f) if fit.f else 0.0)
     if scale < 1e-6:

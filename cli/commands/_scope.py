@@ -5,14 +5,15 @@ support and why; the claim's keys are left out of the JSON (``not_applicable`` l
 1D (THEORY.md sections 3-6): the runs and counts (R1) hold for every head and activation;
 the zero-loss system and bulk equations (F1/F2) are those of the GAP head
 ``beta + (1/|I|) sum_J n_J(r) g_J = r``; the background counter (A1) is a one-channel ReLU
-GAP network; the minimal widths (A4) are derived for the GAP head, per activation.
+GAP network; the minimal widths (A4) and the linear-plateau loss (L1c) are derived for the
+GAP head; the dead loss (L1d, constant output) holds for every head.
 2D (D1): the GAP error floor and the FC ring law are derived for ReLU networks.
 """
 
 from __future__ import annotations
 
 GAP_KEYS = ("constraint_rank", "n_unknowns", "consistent", "identifiable", "gauge", "bulk_region",
-            "bulk_equations", "background_counter", "min_channels", "min_channels_reason")
+            "bulk_equations", "background_counter", "min_channels", "min_channels_reason", "plateau_loss")
 
 
 def not_applicable(cfg) -> list[dict]:
@@ -20,9 +21,11 @@ def not_applicable(cfg) -> list[dict]:
     out = []
     if cfg.dim == 1:
         if cfg.head != "gap":
-            out.append({"flag": f"--head {cfg.head}", "claims": ["F1", "F2", "A1", "A4"], "keys": list(GAP_KEYS),
-                        "reason": "the zero-loss system, the background counter and the minimal widths "
-                                  "are derived for the GAP head only; runs and counts (R1) are shown"})
+            out.append({"flag": f"--head {cfg.head}", "claims": ["F1", "F2", "A1", "A4", "L1c"],
+                        "keys": list(GAP_KEYS),
+                        "reason": "the zero-loss system, the background counter, the minimal widths and "
+                                  "the plateau loss are derived for the GAP head only; runs and counts (R1) "
+                                  "and the dead loss (L1d) are shown"})
         elif cfg.activation != "relu":
             out.append({"flag": f"--activation {cfg.activation}", "claims": ["A1"], "keys": ["background_counter"],
                         "reason": "the background counter is a one-channel ReLU network; the minimal "

@@ -18,6 +18,7 @@ import math
 import sys
 
 from radiuscnn.commands import model_input
+from radiuscnn.commands import _landscape
 from radiuscnn.commands._output import console, print_json, progress_console
 
 EXIT_FAILURE = 1
@@ -146,7 +147,7 @@ def counts_table(cfg, tcfg, analyses):
     return table
 
 
-def summary_table(cfg, tcfg, analyses):
+def summary_table(cfg, tcfg, analyses, landscapes=None):
     from rich.table import Table
 
     solved = sum(a.solved for a in analyses)
@@ -156,12 +157,15 @@ def summary_table(cfg, tcfg, analyses):
     for name, justify in (("net", "right"), ("final loss", "right"), ("family", "left"),
                           ("max residual", "right"), ("verdict", "left"), ("roles d/i/f", "left")):
         table.add_column(name, justify=justify)
+    if landscapes is not None:
+        table.add_column("critical point", justify="left", overflow="fold", min_width=10)
     for a in analyses:
         family = a.family if a.generic else f"{a.family} ({len(a.crossings)} crossing)"
         _row(
             table, str(a.index), f"{a.loss:.3e}", family,
             "-" if a.max_residual is None else f"{a.max_residual:.3g}",
             verdict_text(a), "/".join(str(a.roles_summary[k]) for k in ("determined", "inequality", "free")),
+            *(() if landscapes is None else (_landscape.cell(landscapes.get(a.index)),)),
         )
     return table
 
@@ -245,6 +249,8 @@ def run(args) -> int:
     chosen = [args.network] if args.network is not None else list(range(members))
     with torch_threads(1):
         analyses = analyse_run(cfg, tcfg, params, chosen, quiet=args.json)
+        finite = [e for e in chosen if e not in set(diverged_members(params))]
+        lands = _landscape.landscapes(cfg, tcfg, params, finite) if _landscape.applicable(cfg) else None
     diverged = [e for e in diverged_members(params) if e in chosen]
     status = fail_on_message(args.fail_on, analyses)
 
@@ -254,6 +260,7 @@ def run(args) -> int:
         rows = [a.to_json() if args.network is not None else network_row(a) for a in analyses]
         for row in rows:
             row["diverged"] = row["index"] in diverged
+            row["landscape"] = None if lands is None else _landscape.record(lands.get(row["index"]))
         print_json({"config": cfg.to_json(), "train": tcfg.to_json(), "summary": success_summary(analyses),
                     "verdicts": {k: sum(verdict_kind(a) == k for a in analyses)
                                  for k in ("proved", "refuted", "inconclusive", "diverged")},
@@ -266,10 +273,15 @@ def run(args) -> int:
             exact = to_exact(cfg, params, args.network) if analyses[0].terms else None
             for table in network_tables(cfg, analyses[0], exact):
                 out.print(table)
+            if lands and args.network in lands:
+                for table in _landscape.tables(cfg, tcfg, lands[args.network], exact):
+                    out.print(table)
         elif args.details:
-            out.print(summary_table(cfg, tcfg, analyses))
+            out.print(summary_table(cfg, tcfg, analyses, lands))
         else:
             out.print(counts_table(cfg, tcfg, analyses))
+            if lands:
+                out.print(_landscape.verdict_line(lands), markup=False)
             if diverged:
                 out.print(f"diverged in training (non-finite weights, not analysed): "
                           f"{', '.join(map(str, diverged))}", markup=False)

@@ -49,6 +49,10 @@ def _derivation_json(cfg, skipped=frozenset()) -> dict:
         data["min_channels"] = min_channels(cfg)
         if data["min_channels"] is None:
             data["min_channels_reason"] = FIXED_AMPLITUDE_REASON
+    from radiuscnn.numeric.train_config import TrainConfig
+    from radiuscnn.theory.plateau import landscape_json
+
+    data.update(landscape_json(cfg, TrainConfig().amplitudes))  # L1c, L1d on the default training grid
     return data
 
 
