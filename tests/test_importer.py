@@ -95,8 +95,9 @@ def test_plain_loop_1d_network_is_imported_and_explained():
     assert (a.cfg.channels, a.cfg.kernel, a.cfg.head, a.cfg.activation) == (2, 3, "gap", "relu")
     assert_consistent(a, net, cfg)
     assert a.regime and a.equations and len(a.roles) == 2 * 3 + 2 + 2 + 1
-    assert a.family in ("background counter", "saturated inside counter", "linear cancellation", "mixed counter",
-                        "plateau", "none")
+    # the 1D family labels of verify.families (a counter whose run crosses the kink is named so)
+    assert a.family.startswith("background counter") or a.family in (
+        "saturated inside counter", "linear cancellation", "mixed counter", "mass plateau", "dead", "none")
 
 
 def test_plain_loop_2d_network_is_imported_and_explained():
