@@ -186,6 +186,7 @@ def _run_fast(
     progress: Progress | None,
     record: Record | None,
     member_seeds: tuple[int, ...],
+    segments: "fastgrad.Segments | None" = None,
 ) -> TrainResult:
     """``_run`` on the closed-form gradients and the packed in-place optimizer of
     ``numeric.fastgrad`` (same hooks, same history points, same result)."""
@@ -198,7 +199,7 @@ def _run_fast(
     with deterministic(), torch.no_grad():
         for step in range(tcfg.steps + 1):
             last = step == tcfg.steps
-            d, saved = fastgrad.residual(cfg, rplan, packed.params)
+            d, saved = fastgrad.residual(cfg, rplan, packed.params, segments)
             if step in marks:
                 history.append(fastgrad.loss(d))
                 if progress is not None:

@@ -59,6 +59,15 @@ class RunPlan:
     inc: torch.Tensor | None
     pair_position: torch.Tensor | None
     pair_run: torch.Tensor | None
+    mask_T: torch.Tensor | None = None
+    matrix: torch.Tensor | None = None
+    matrix_T: torch.Tensor | None = None
+
+    def __post_init__(self) -> None:
+        matrix = self.weights if self.weights is not None else self.inc
+        object.__setattr__(self, "mask_T", self.mask.T.contiguous())
+        object.__setattr__(self, "matrix", matrix.contiguous())
+        object.__setattr__(self, "matrix_T", matrix.T.contiguous())
 
     @property
     def samples(self) -> int:
@@ -103,9 +112,9 @@ def plan(cfg: Config, data: Dataset) -> RunPlan | None:
 
 
 def _mm(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """``a @ b`` with row-independent rounding: ``b`` contiguous (a transposed operand changes
-    BLAS's summation order) and at least two rows (a one-row product goes to another kernel)."""
-    b = b.contiguous()
+    """``a @ b`` with row-independent rounding, for a contiguous ``b`` (a transposed operand
+    changes BLAS's summation order): at least two rows (a one-row product goes to another
+    kernel)."""
     if a.shape[0] >= 2:
         return a @ b
     return (torch.cat([a, torch.zeros_like(a)]) @ b)[:1]
@@ -116,7 +125,7 @@ def _activation(cfg: Config, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tenso
     name = cfg.activation
     one = torch.ones((), dtype=z.dtype)
     if name == "relu":
-        return torch.relu(z), (z > 0).to(z.dtype)
+        return torch.relu(z), z > 0  # a mask: g * mask is g or 0
     if name == "leaky_relu":
         slope = float(cfg.alpha)
         return torch.nn.functional.leaky_relu(z, slope), torch.where(z > 0, one, torch.full((), slope, dtype=z.dtype))
@@ -162,27 +171,42 @@ class Packed:
         return {name: t.clone() for name, t in self.params.items()}
 
 
-def residual(cfg: Config, p: RunPlan, params: Ensemble):
+Segments = tuple[tuple[Config, int, int], ...]
+"""``((cfg_g, e0, e1), ...)``: members ``e0 <= e < e1`` use ``cfg_g``'s activation (several
+configurations that differ only in ``sigma`` train as one ensemble)."""
+
+
+def _activations(cfg: Config, z: torch.Tensor, segments: Segments | None):
+    """``_activation`` per member segment (elementwise, so each member's values are the ones
+    it would get alone)."""
+    if not segments:
+        return _activation(cfg, z)
+    u, du = torch.empty_like(z), torch.empty_like(z)
+    for seg_cfg, e0, e1 in segments:
+        u[e0:e1], du[e0:e1] = _activation(seg_cfg, z[e0:e1])
+    return u, du
+
+
+def residual(cfg: Config, p: RunPlan, params: Ensemble, segments: Segments | None = None):
     """Forward pass: ``d = y - r`` (E, A, R) and the intermediates the gradient needs."""
     w, b, beta = params["w"], params["b"], params["beta"]
     E, C = b.shape
     A, nJ = p.amps.numel(), p.mask.shape[0]
-    WJ = _mm(w.reshape(E * C, -1), p.mask.T).reshape(E, C, 1, nJ)  # run sums W_c[J]
-    z = WJ * p.amps.reshape(1, 1, A, 1) + b.reshape(E, C, 1, 1)  # (E, C, A, nJ)
-    u, du = _activation(cfg, z)
+    WJ = _mm(w.reshape(E * C, -1), p.mask_T).reshape(E, C, 1, nJ)  # run sums W_c[J]
+    z = torch.addcmul(b.reshape(E, C, 1, 1), WJ, p.amps.reshape(1, 1, A, 1))  # (E, C, A, nJ)
+    u, du = _activations(cfg, z, segments)
     if cfg.head == "gap":
         v = params["v"]
         head, uq = v.reshape(E, C, 1, 1), u
-        matrix = p.weights
     else:
         head = params["V"].reshape(E, C, -1).index_select(-1, p.pair_position).reshape(E, C, 1, -1)
         uq = u.index_select(-1, p.pair_run)  # (E, C, A, Q)
-        matrix = p.inc
-    s = uq[:, 0] * head[:, 0]
+    channels, weights = uq.unbind(1), head.unbind(1)
+    s = channels[0] * weights[0]
     for c in range(1, C):
-        s = s + uq[:, c] * head[:, c]
-    y = _mm(s.reshape(E * A, -1), matrix.T).reshape(E, A, -1)
-    d = y + beta.reshape(E, 1, 1) - p.target
+        s.addcmul_(channels[c], weights[c])
+    d = _mm(s.reshape(E * A, -1), p.matrix_T).reshape(E, A, -1)
+    d.add_(beta.reshape(E, 1, 1)).sub_(p.target)
     return d, (u, du, uq, head)
 
 
@@ -198,8 +222,7 @@ def gradient(cfg: Config, p: RunPlan, params: Ensemble, d, saved, out: Ensemble)
     A, nJ = p.amps.numel(), p.mask.shape[0]
     g_y = d * (2.0 / p.samples)
     torch.sum(g_y.reshape(E, -1), dim=1, out=out["beta"])
-    matrix = p.weights if cfg.head == "gap" else p.inc
-    g_s = _mm(g_y.reshape(E * A, -1), matrix).reshape(E, 1, A, -1)
+    g_s = _mm(g_y.reshape(E * A, -1), p.matrix).reshape(E, 1, A, -1)
     if cfg.head == "gap":
         torch.sum((g_s * u).reshape(E, C, -1), dim=-1, out=out["v"])
         g_z = g_s * head * du
