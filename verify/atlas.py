@@ -7,8 +7,9 @@ family of the failures (mostly plateaus: the best estimator affine in the pulse 
 ``sum_i x_i = a (2r+1)``, or a constant).
 
 Training is cached (:func:`train_cached`): a run directory under ``<repo>/.cache/verify/``
-named by a hash of the configuration, the training configuration, the torch version and the
-source code of ``theory/`` and ``numeric/``, so a cached ensemble is never stale. The test
+named by a hash of the configuration, the training configuration, the torch version, the
+training engine and the source code of ``theory/`` and ``numeric/``, so a cached ensemble is
+never stale. Cells of one ``(k, C)`` train together (:func:`train_cached_many`). The test
 fixtures (``verify/conftest.py``) and ``benchmarks/mutation.py`` use the same cache.
 
 Run ``python -m radiuscnn.verify.atlas`` for the default grid (about two minutes on two cores).
@@ -48,8 +49,10 @@ def source_hash(root: Path = REPO) -> str:
 
 def cache_key(cfg: Config, tcfg: TrainConfig) -> str:
     """Hash of everything a trained ensemble depends on (see the module docstring)."""
+    from radiuscnn.numeric.ensemble import default_engine
+
     data = {"config": cfg.to_json(), "train": tcfg.to_json(), "torch": torch.__version__,
-            "threads": 1, "source": source_hash()}
+            "threads": 1, "source": source_hash(), "engine": default_engine(tcfg)}
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:24]
 
 
