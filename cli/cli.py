@@ -90,7 +90,7 @@ def train_config_from_args(args: argparse.Namespace):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from radiuscnn.commands import check, derive, explore, report, train
+    from radiuscnn.commands import check, derive, explore, report, sweep, train
 
     parser = OneLineParser(
         prog="radiuscnn",
@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
         "of a centred pulse (1D) or disk (2D). Claim IDs follow THEORY.md.",
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
-    for module in (derive, train, check, explore, report):
+    for module in (derive, train, check, explore, report, sweep):
         module.register(sub)
     return parser
 
