@@ -6,7 +6,7 @@ count matrix of ``numeric.windows`` factors: ``counts[(r, a), (J, a')] = n_J(r) 
 with the unit-amplitude run counts ``n_J(r)`` (R x nJ, the same for every amplitude). With the
 run sums ``W_c[J] = sum_{t in J} w_{c,t}`` (``mask`` nJ x K)::
 
-    z_{c,a,J} = a W_c[J] + b_c,        u = sigma(z)
+    z_{c,a,J} = a W_c[J] + b_c = sum_t w_{c,t} (a mask[J,t]) + b_c,        u = sigma(z)
     GAP: y(r, a) = beta + sum_J (n_J(r)/|I|) s_{a,J},       s_{a,J} = sum_c v_c u_{c,a,J}
     FC:  y(r, a) = beta + sum_q inc[r, q] s_{a,q},          s_{a,q} = sum_c V_{c,i_q} u_{c,a,J_q}
 
@@ -59,12 +59,15 @@ class RunPlan:
     inc: torch.Tensor | None
     pair_position: torch.Tensor | None
     pair_run: torch.Tensor | None
+    scaled: torch.Tensor | None = None
     mask_T: torch.Tensor | None = None
     matrix: torch.Tensor | None = None
     matrix_T: torch.Tensor | None = None
 
     def __post_init__(self) -> None:
         matrix = self.weights if self.weights is not None else self.inc
+        scaled = self.amps[None, :, None] * self.mask.T[:, None, :]  # (K, A, nJ): a mask[J, t]
+        object.__setattr__(self, "scaled", scaled.reshape(self.mask.shape[1], -1).contiguous())
         object.__setattr__(self, "mask_T", self.mask.T.contiguous())
         object.__setattr__(self, "matrix", matrix.contiguous())
         object.__setattr__(self, "matrix_T", matrix.T.contiguous())
@@ -125,7 +128,8 @@ def _activation(cfg: Config, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tenso
     name = cfg.activation
     one = torch.ones((), dtype=z.dtype)
     if name == "relu":
-        return torch.relu(z), z > 0  # a mask: g * mask is g or 0
+        u = torch.relu(z)
+        return u, torch.sign(u)  # 1 where z > 0, else 0
     if name == "leaky_relu":
         slope = float(cfg.alpha)
         return torch.nn.functional.leaky_relu(z, slope), torch.where(z > 0, one, torch.full((), slope, dtype=z.dtype))
@@ -188,16 +192,18 @@ def _activations(cfg: Config, z: torch.Tensor, segments: Segments | None):
 
 
 def residual(cfg: Config, p: RunPlan, params: Ensemble, segments: Segments | None = None):
-    """Forward pass: ``d = y - r`` (E, A, R) and the intermediates the gradient needs."""
+    """Forward pass: ``d = y - r`` (E, A, R) and the intermediates the gradient needs.
+
+    ``z`` comes out of one product with the amplitude-scaled run masks
+    (``scaled[t, (a, J)] = a mask[J, t]``), so every later elementwise operation runs on
+    contiguous (member, channel)-rows: broadcasting over short inner axes is what costs."""
     w, b, beta = params["w"], params["b"], params["beta"]
     E, C = b.shape
     A, nJ = p.amps.numel(), p.mask.shape[0]
-    WJ = _mm(w.reshape(E * C, -1), p.mask_T).reshape(E, C, 1, nJ)  # run sums W_c[J]
-    z = torch.addcmul(b.reshape(E, C, 1, 1), WJ, p.amps.reshape(1, 1, A, 1))  # (E, C, A, nJ)
+    z = _mm(w.reshape(E * C, -1), p.scaled).add_(b.reshape(E * C, 1)).reshape(E, C, A, nJ)
     u, du = _activations(cfg, z, segments)
     if cfg.head == "gap":
-        v = params["v"]
-        head, uq = v.reshape(E, C, 1, 1), u
+        head, uq = params["v"].reshape(E, C, 1), u.reshape(E, C, A * nJ)
     else:
         head = params["V"].reshape(E, C, -1).index_select(-1, p.pair_position).reshape(E, C, 1, -1)
         uq = u.index_select(-1, p.pair_run)  # (E, C, A, Q)
@@ -216,27 +222,32 @@ def loss(d: torch.Tensor) -> torch.Tensor:
 
 
 def gradient(cfg: Config, p: RunPlan, params: Ensemble, d, saved, out: Ensemble) -> None:
-    """Write ``dL_e/dtheta_e`` (module docstring) into the tensors ``out`` (named as params)."""
+    """Write ``dL_e/dtheta_e`` (module docstring) into the tensors ``out`` (named as params).
+    Long contractions are sums within a member's row, not BLAS products: BLAS's summation
+    order over a long inner dimension depends on the number of rows (float64, measured)."""
     u, du, uq, head = saved
     E, C = params["b"].shape
     A, nJ = p.amps.numel(), p.mask.shape[0]
     g_y = d * (2.0 / p.samples)
     torch.sum(g_y.reshape(E, -1), dim=1, out=out["beta"])
-    g_s = _mm(g_y.reshape(E * A, -1), p.matrix).reshape(E, 1, A, -1)
+    g_s = _mm(g_y.reshape(E * A, -1), p.matrix)
     if cfg.head == "gap":
-        torch.sum((g_s * u).reshape(E, C, -1), dim=-1, out=out["v"])
-        g_z = g_s * head * du
+        g_s = g_s.reshape(E, 1, A * nJ)
+        torch.sum(g_s * uq, dim=-1, out=out["v"])
+        g_z = du.reshape(E, C, A * nJ) * head
+        g_z.mul_(g_s)
     else:
+        g_s = g_s.reshape(E, 1, A, -1)
         g_head = (g_s * uq).sum(dim=2)  # (E, C, Q)
         gV = out["V"].reshape(E, C, -1)
         gV.zero_()
         gV.index_add_(-1, p.pair_position, g_head)
         g_u = torch.zeros_like(u)
         g_u.index_add_(-1, p.pair_run, g_s * head)
-        g_z = g_u * du
-    torch.sum(g_z.reshape(E, C, -1), dim=-1, out=out["b"])
-    g_WJ = (g_z * p.amps.reshape(1, 1, A, 1)).sum(dim=2)  # (E, C, nJ)
-    out["w"].reshape(E * C, -1).copy_(_mm(g_WJ.reshape(E * C, nJ), p.mask))
+        g_z = g_u.mul_(du).reshape(E, C, A * nJ)
+    torch.sum(g_z, dim=-1, out=out["b"])
+    g_WJ = (g_z.reshape(E * C, A, nJ) * p.amps.reshape(1, A, 1)).sum(dim=1)  # sum_a a g_z: (EC, nJ)
+    torch.sum(g_WJ.reshape(E * C, 1, nJ) * p.mask_T, dim=-1, out=out["w"].reshape(E * C, -1))
 
 
 class Optimizer:
