@@ -100,7 +100,7 @@ def train_config_from_args(args: argparse.Namespace):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from radiuscnn.commands import check, derive, explore, report, train
+    from radiuscnn.commands import check, derive, explore, report, sweep, train
 
     parser = OneLineParser(
         prog="radiuscnn",
@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
         "theory/THEORY.md in the source repository; python -m radiuscnn.verify.registry lists the claims.",
     )
     sub = parser.add_subparsers(dest="command", parser_class=OneLineParser)
-    for module in (derive, train, check, explore, report):
+    for module in (derive, train, check, explore, report, sweep):
         module.register(sub)
     return parser
 

@@ -7,8 +7,9 @@ family of the failures (mostly plateaus: the best estimator affine in the pulse 
 ``sum_i x_i = a (2r+1)``, or a constant).
 
 Training is cached (:func:`train_cached`): a run directory under ``<repo>/.cache/verify/``
-named by a hash of the configuration, the training configuration, the torch version and the
-source code of ``theory/`` and ``numeric/``, so a cached ensemble is never stale. The test
+named by a hash of the configuration, the training configuration, the torch version, the
+training engine and the source code of ``theory/`` and ``numeric/``, so a cached ensemble is
+never stale. Cells of one ``(k, C)`` train together (:func:`train_cached_many`). The test
 fixtures (``verify/conftest.py``) and ``benchmarks/mutation.py`` use the same cache.
 
 Run ``python -m radiuscnn.verify.atlas`` for the default grid (about two minutes on two cores).
@@ -48,8 +49,10 @@ def source_hash(root: Path = REPO) -> str:
 
 def cache_key(cfg: Config, tcfg: TrainConfig) -> str:
     """Hash of everything a trained ensemble depends on (see the module docstring)."""
+    from radiuscnn.numeric.ensemble import default_engine
+
     data = {"config": cfg.to_json(), "train": tcfg.to_json(), "torch": torch.__version__,
-            "threads": 1, "source": source_hash()}
+            "threads": 1, "source": source_hash(), "engine": default_engine(tcfg)}
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:24]
 
 
@@ -107,6 +110,38 @@ def train_cached(cfg: Config, tcfg: TrainConfig, cache: Path | None = CACHE) -> 
                 pass  # unreadable (e.g. diverged weights): train again, without caching
             return fresh(None)
         return fresh(directory)
+
+
+def train_cached_many(cfgs, tcfg: TrainConfig, cache: Path | None = CACHE) -> list[TrainedEnsemble]:
+    """:func:`train_cached` for several configurations: the ones not yet cached are trained
+    together (``numeric.batch.train_many``: one ensemble per shape on the fast engine, bit
+    for bit the unbatched results), saved, then every one is loaded as ``train_cached`` would."""
+    from radiuscnn.numeric.batch import train_many
+    from radiuscnn.numeric.checkpoint import save_run
+
+    cfgs = list(cfgs)
+
+    def ensemble(cfg, r, directory) -> TrainedEnsemble:
+        return TrainedEnsemble(cfg, tcfg, r.params, tuple(float(x) for x in r.loss.tolist()),
+                               tuple(bool(s) for s in r.success.tolist()), r.seconds, False, directory)
+
+    if cache is None:
+        with one_thread():
+            return [ensemble(cfg, r, None) for cfg, r in zip(cfgs, train_many(cfgs, tcfg))]
+    cache.mkdir(parents=True, exist_ok=True)
+    missing = [i for i, cfg in enumerate(cfgs) if not (cache / cache_key(cfg, tcfg) / "run.json").exists()]
+    fresh: dict[int, TrainedEnsemble] = {}
+    if missing:
+        with one_thread():
+            results = train_many([cfgs[i] for i in missing], tcfg)
+        for i, result in zip(missing, results):
+            directory = cache / cache_key(cfgs[i], tcfg)
+            with open(cache / f"{directory.name}.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                if not (directory / "run.json").exists():
+                    save_run(directory, cfgs[i], tcfg, result)
+                    fresh[i] = ensemble(cfgs[i], result, directory)
+    return [fresh[i] if i in fresh else train_cached(cfg, tcfg, cache) for i, cfg in enumerate(cfgs)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -189,9 +224,10 @@ def plateau_kind(a: NetworkAnalysis, near: float = 0.1) -> str:
     return "mass" if fit.f_mass_rms <= 1e-3 * scale else "amplitude"
 
 
-def atlas_cell(cfg: Config, tcfg: TrainConfig, tol: Tolerances = Tolerances(), cache: Path | None = CACHE) -> AtlasCell:
-    """Train (cached) and analyse one cell."""
-    run = train_cached(cfg, tcfg, cache)
+def atlas_cell(cfg: Config, tcfg: TrainConfig, tol: Tolerances = Tolerances(), cache: Path | None = CACHE,
+               run: TrainedEnsemble | None = None) -> AtlasCell:
+    """Train (cached) and analyse one cell (``run``: its already trained ensemble)."""
+    run = run if run is not None else train_cached(cfg, tcfg, cache)
     analyses = analyse_ensemble(cfg, run.params, tcfg.amplitudes, tol)
     summary = success_summary(analyses)
     kinds: dict[str, int] = {}
@@ -213,15 +249,16 @@ def success_atlas(
     cache: Path | None = CACHE,
     progress: Callable[[AtlasCell], None] | None = None,
 ) -> Atlas:
-    """The atlas over ``kernels x channels x activations`` (other fields from ``base``)."""
+    """The atlas over ``kernels x channels x activations`` (other fields from ``base``). The
+    cells of one ``(k, C)`` train as one ensemble (:func:`train_cached_many`)."""
+    grid = [base.with_(kernel=k, channels=C, activation=act) for act in activations for k in kernels for C in channels]
+    runs = train_cached_many(grid, tcfg, cache)
     cells = []
-    for act in activations:
-        for k in kernels:
-            for C in channels:
-                cell = atlas_cell(base.with_(kernel=k, channels=C, activation=act), tcfg, tol, cache)
-                cells.append(cell)
-                if progress is not None:
-                    progress(cell)
+    for cfg, run in zip(grid, runs):
+        cell = atlas_cell(cfg, tcfg, tol, cache, run=run)
+        cells.append(cell)
+        if progress is not None:
+            progress(cell)
     return Atlas(base, tcfg, tuple(cells), tol)
 
 

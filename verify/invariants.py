@@ -30,10 +30,8 @@
     weights there are the initialisation shifted by a constant.
 
 Each check is a pure function of a recorded trajectory (so a test can feed it a perturbed
-one). Training: (a) and (c) use :func:`numeric.ensemble.train` with its record hook; (b) needs
-a *symmetrised* initial point, which ``train`` cannot take (it always starts from
-``init_params``), so :func:`train_from` is a minimal full-batch loop over
-:func:`numeric.model.forward` with the same optimisers (``numeric.ensemble.make_optimizer``).
+one). Training: every check uses :func:`numeric.ensemble.train` with its record hook; (b)
+starts it from a *symmetrised* initial point (``train(init=...)``, see :func:`train_from`).
 """
 
 from __future__ import annotations
@@ -44,7 +42,7 @@ from dataclasses import dataclass
 import torch
 
 from radiuscnn.numeric.data import make_dataset
-from radiuscnn.numeric.ensemble import TrainConfig, deterministic, make_optimizer, train
+from radiuscnn.numeric.ensemble import TrainConfig, train
 from radiuscnn.numeric.model import Ensemble, forward, init_params
 from radiuscnn.theory.config import Config
 from radiuscnn.theory.runs import run_at
@@ -226,23 +224,11 @@ def asymmetry(cfg: Config, w: torch.Tensor) -> float:
 
 
 def train_from(cfg: Config, tcfg: TrainConfig, params: Ensemble, record) -> dict[str, torch.Tensor]:
-    """Minimal full-batch training of ``params`` (any starting point) with ``tcfg``'s optimiser;
-    ``record(step, params)`` is called before every update and after the last, as in
-    ``numeric.ensemble.train`` (which always starts from ``init_params``, hence this loop)."""
-    data = make_dataset(cfg, tcfg.amplitudes, tcfg.torch_dtype)
-    p = {k: t.detach().to(tcfg.torch_dtype).clone().requires_grad_(True) for k, t in params.items()}
-    optimizer = make_optimizer(tcfg, list(p.values()))
-    records: dict[str, list[torch.Tensor]] = {}
-    with deterministic(), one_thread():
-        for step in range(tcfg.steps + 1):
-            for name, value in record(step, {k: t.detach() for k, t in p.items()}).items():
-                records.setdefault(name, []).append(value.detach().clone())
-            if step == tcfg.steps:
-                break
-            optimizer.zero_grad(set_to_none=True)
-            losses(cfg, p, data.x, data.y).sum().backward()
-            optimizer.step()
-    return {k: torch.stack(v) for k, v in records.items()}
+    """Full-batch training of ``params`` (any starting point) with ``tcfg``: the trainer
+    itself (``numeric.ensemble.train(init=params)``); ``record(step, params)`` is called before
+    every update and after the last. Returns the stacked records."""
+    with one_thread():
+        return train(cfg, tcfg, record=record, init=params).records
 
 
 def symmetry_check(cfg: Config, tcfg: TrainConfig, tolerance: float) -> InvariantCheck:

@@ -1,0 +1,276 @@
+"""Closed-form gradients on the factored run decomposition (R1), THEORY.md sections 3, 6.
+
+The data set is the grid radii ``R`` x amplitudes ``A`` and every window of the sample
+``(r, a)`` is ``a 1[J]`` for a run ``J`` (a 0/1 pattern over the ``K = k^dim`` taps). So the
+count matrix of ``numeric.windows`` factors: ``counts[(r, a), (J, a')] = n_J(r) [a = a']``
+with the unit-amplitude run counts ``n_J(r)`` (R x nJ, the same for every amplitude). With the
+run sums ``W_c[J] = sum_{t in J} w_{c,t}`` (``mask`` nJ x K)::
+
+    z_{c,a,J} = a W_c[J] + b_c = sum_t w_{c,t} (a mask[J,t]) + b_c,        u = sigma(z)
+    GAP: y(r, a) = beta + sum_J (n_J(r)/|I|) s_{a,J},       s_{a,J} = sum_c v_c u_{c,a,J}
+    FC:  y(r, a) = beta + sum_q inc[r, q] s_{a,q},          s_{a,q} = sum_c V_{c,i_q} u_{c,a,J_q}
+
+(FC: ``q`` runs over the distinct (position ``i_q``, run ``J_q``) pairs of the data, ``inc``
+the 0/1 incidence R x Q.) With ``L_e = (1/B) sum_{r,a} d^2``, ``d = y - r``, ``B = |R||A|``:
+
+    g_y = 2 d / B,   dL/dbeta = sum g_y,   g_s = g_y n / |I|  (GAP; g_y inc for FC)
+    GAP: dL/dv_c = sum_{a,J} g_s u_c,       g_u = g_s v_c
+    FC:  dL/dV_{c,i} = sum_{q: i_q = i} sum_a g_s u_c,   g_u[J] = sum_{q: J_q = J} g_s V_{c,i_q}
+    g_z = g_u sigma'(z),  dL/db_c = sum_{a,J} g_z,  dL/dw_{c,t} = sum_J mask[J,t] sum_a a g_z
+
+``sigma'`` is PyTorch's own choice at kinks (relu 0 at 0, hardtanh 0 at +-1, abs sign(z),
+softplus 1 above z = 20). Every tensor has the member axis first and every contraction is a
+matrix product whose rows are (member, ...) or a reduction within one member, so a member's
+arithmetic does not depend on the other members: a member trains bit for bit the same alone
+or in any ensemble (tested), which lets sweeps batch many configurations' seeds together.
+
+The update is torch.optim.Adam's (single-tensor path, same operations in the same order: lerp,
+mul/addcmul, bias corrections in Python floats, sqrt / sqrt(bc2) + eps, addcdiv) or plain GD
+``theta -= lr g``, applied in place to one packed buffer holding every parameter (elementwise
+ops, so packing changes nothing). Autograd over ``numeric.windows`` stays the reference
+(``ensemble.train(..., engine='autograd')``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+from radiuscnn.numeric.data import Dataset, disk, pulse
+from radiuscnn.numeric.model import Ensemble, param_shapes, windows
+from radiuscnn.theory.config import Config
+
+BETA1, BETA2, EPS = 0.9, 0.999, 1e-8  # torch.optim.Adam defaults
+
+
+@dataclass(frozen=True, eq=False)
+class RunPlan:
+    """The factored data: ``mask`` (nJ, K) run patterns; ``amps`` (A,) amplitudes; ``target``
+    (R,) radii; GAP ``weights`` (R, nJ) = n_J(r)/|I|; FC ``inc`` (R, Q) with pair positions
+    ``pair_position`` and runs ``pair_run`` (Q,)."""
+
+    cfg: Config
+    mask: torch.Tensor
+    amps: torch.Tensor
+    target: torch.Tensor
+    weights: torch.Tensor | None
+    inc: torch.Tensor | None
+    pair_position: torch.Tensor | None
+    pair_run: torch.Tensor | None
+    scaled: torch.Tensor | None = None
+    mask_T: torch.Tensor | None = None
+    matrix: torch.Tensor | None = None
+    matrix_T: torch.Tensor | None = None
+
+    def __post_init__(self) -> None:
+        matrix = self.weights if self.weights is not None else self.inc
+        scaled = self.amps[None, :, None] * self.mask.T[:, None, :]  # (K, A, nJ): a mask[J, t]
+        object.__setattr__(self, "scaled", scaled.reshape(self.mask.shape[1], -1).contiguous())
+        object.__setattr__(self, "mask_T", self.mask.T.contiguous())
+        object.__setattr__(self, "matrix", matrix.contiguous())
+        object.__setattr__(self, "matrix_T", matrix.T.contiguous())
+
+    @property
+    def samples(self) -> int:
+        return self.amps.numel() * self.target.numel()
+
+
+def unit_shapes(cfg: Config, radii, dtype: torch.dtype) -> torch.Tensor:
+    """The unit-amplitude pulses (or disks) of ``radii``: (R, N) or (R, N, N)."""
+    make = pulse if cfg.dim == 1 else disk
+    return torch.stack([make(cfg, r, 1.0, dtype) for r in radii])
+
+
+def plan(cfg: Config, data: Dataset) -> RunPlan | None:
+    """The factored plan of ``data``, or ``None`` if ``data`` is not the radius-major grid
+    ``x = a 1[shape_r]`` (then only the reference applies)."""
+    dtype = data.dtype
+    radii, amplitudes = tuple(data.radii), tuple(data.amplitudes)
+    if tuple(data.samples) != tuple((r, a) for r in radii for a in amplitudes):
+        return None
+    unit = unit_shapes(cfg, radii, dtype)
+    amps = torch.tensor([float(a) for a in amplitudes], dtype=dtype)
+    grid = unit[:, None] * amps.reshape(1, -1, *(1,) * cfg.dim)
+    target = torch.tensor([float(r) for r in radii], dtype=dtype)
+    if not (torch.equal(grid.reshape(data.x.shape), data.x) and torch.equal(target.repeat_interleave(len(amplitudes)), data.y)):
+        return None
+    win = windows(cfg, unit).reshape(len(radii), cfg.n_outputs, -1)
+    mask, run = torch.unique(win.reshape(-1, win.shape[-1]), dim=0, return_inverse=True)
+    run = run.reshape(len(radii), cfg.n_outputs)
+    nJ = mask.shape[0]
+    codes = (torch.arange(len(radii))[:, None] * nJ + run).flatten()
+    counts = torch.bincount(codes, minlength=len(radii) * nJ).reshape(len(radii), nJ).to(dtype)
+    weights = inc = pair_position = pair_run = None
+    if cfg.head == "gap":
+        weights = counts / cfg.n_outputs
+    else:
+        pairs, inverse = torch.unique(torch.arange(cfg.n_outputs) * nJ + run, return_inverse=True)
+        Q = pairs.numel()
+        codes = (torch.arange(len(radii))[:, None] * Q + inverse).flatten()
+        inc = torch.bincount(codes, minlength=len(radii) * Q).reshape(len(radii), Q).to(dtype)
+        pair_position, pair_run = pairs // nJ, pairs % nJ
+    return RunPlan(cfg, mask.to(dtype).contiguous(), amps, target, weights, inc, pair_position, pair_run)
+
+
+def _mm(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """``a @ b`` with row-independent rounding, for a contiguous ``b`` (a transposed operand
+    changes BLAS's summation order): at least two rows (a one-row product goes to another
+    kernel)."""
+    if a.shape[0] >= 2:
+        return a @ b
+    return (torch.cat([a, torch.zeros_like(a)]) @ b)[:1]
+
+
+def _activation(cfg: Config, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(sigma(z), sigma'(z))`` with PyTorch's derivative conventions (module docstring)."""
+    name = cfg.activation
+    one = torch.ones((), dtype=z.dtype)
+    if name == "relu":
+        u = torch.relu(z)
+        return u, torch.sign(u)  # 1 where z > 0, else 0
+    if name == "leaky_relu":
+        slope = float(cfg.alpha)
+        return torch.nn.functional.leaky_relu(z, slope), torch.where(z > 0, one, torch.full((), slope, dtype=z.dtype))
+    if name == "abs":
+        return z.abs(), z.sign()
+    if name == "hardtanh":
+        return z.clamp(-1.0, 1.0), ((z > -1) & (z < 1)).to(z.dtype)
+    if name == "identity":
+        return z, torch.ones_like(z)
+    if name == "tanh":
+        t = torch.tanh(z)
+        return t, 1 - t * t
+    if name == "sigmoid":
+        s = torch.sigmoid(z)
+        return s, (1 - s) * s
+    if name == "softplus":
+        e = torch.exp(z)
+        return torch.nn.functional.softplus(z), torch.where(z > 20, one, e / (e + 1))
+    raise ValueError(f"unknown activation {name!r}")
+
+
+class Packed:
+    """Every parameter of an ensemble in one flat buffer ``theta`` (and its gradient ``grad``),
+    with views named and shaped as in ``numeric.model`` (``params`` / ``grads``)."""
+
+    def __init__(self, cfg: Config, params: Ensemble):
+        E = params["b"].shape[0]
+        self.shapes = param_shapes(cfg, E)
+        sizes = [math.prod(s) for s in self.shapes.values()]
+        dtype = params["b"].dtype
+        self.theta = torch.empty(sum(sizes), dtype=dtype)
+        self.grad = torch.zeros_like(self.theta)
+        self.params: Ensemble = {}
+        self.grads: Ensemble = {}
+        offset = 0
+        for (name, shape), size in zip(self.shapes.items(), sizes):
+            self.params[name] = self.theta[offset : offset + size].view(shape)
+            self.grads[name] = self.grad[offset : offset + size].view(shape)
+            self.params[name].copy_(params[name])
+            offset += size
+
+    def snapshot(self) -> Ensemble:
+        return {name: t.clone() for name, t in self.params.items()}
+
+
+Segments = tuple[tuple[Config, int, int], ...]
+"""``((cfg_g, e0, e1), ...)``: members ``e0 <= e < e1`` use ``cfg_g``'s activation (several
+configurations that differ only in ``sigma`` train as one ensemble)."""
+
+
+def _activations(cfg: Config, z: torch.Tensor, segments: Segments | None):
+    """``_activation`` per member segment (elementwise, so each member's values are the ones
+    it would get alone)."""
+    if not segments:
+        return _activation(cfg, z)
+    u, du = torch.empty_like(z), torch.empty_like(z)
+    for seg_cfg, e0, e1 in segments:
+        u[e0:e1], du[e0:e1] = _activation(seg_cfg, z[e0:e1])
+    return u, du
+
+
+def residual(cfg: Config, p: RunPlan, params: Ensemble, segments: Segments | None = None):
+    """Forward pass: ``d = y - r`` (E, A, R) and the intermediates the gradient needs.
+
+    ``z`` comes out of one product with the amplitude-scaled run masks
+    (``scaled[t, (a, J)] = a mask[J, t]``), so every later elementwise operation runs on
+    contiguous (member, channel)-rows: broadcasting over short inner axes is what costs."""
+    w, b, beta = params["w"], params["b"], params["beta"]
+    E, C = b.shape
+    A, nJ = p.amps.numel(), p.mask.shape[0]
+    z = _mm(w.reshape(E * C, -1), p.scaled).add_(b.reshape(E * C, 1)).reshape(E, C, A, nJ)
+    u, du = _activations(cfg, z, segments)
+    if cfg.head == "gap":
+        head, uq = params["v"].reshape(E, C, 1), u.reshape(E, C, A * nJ)
+    else:
+        head = params["V"].reshape(E, C, -1).index_select(-1, p.pair_position).reshape(E, C, 1, -1)
+        uq = u.index_select(-1, p.pair_run)  # (E, C, A, Q)
+    channels, weights = uq.unbind(1), head.unbind(1)
+    s = channels[0] * weights[0]
+    for c in range(1, C):
+        s.addcmul_(channels[c], weights[c])
+    d = _mm(s.reshape(E * A, -1), p.matrix_T).reshape(E, A, -1)
+    d.add_(beta.reshape(E, 1, 1)).sub_(p.target)
+    return d, (u, du, uq, head)
+
+
+def loss(d: torch.Tensor) -> torch.Tensor:
+    """Per-member MSE (E,) from the residual (E, A, R)."""
+    return (d * d).reshape(d.shape[0], -1).mean(dim=1)
+
+
+def gradient(cfg: Config, p: RunPlan, params: Ensemble, d, saved, out: Ensemble) -> None:
+    """Write ``dL_e/dtheta_e`` (module docstring) into the tensors ``out`` (named as params).
+    Long contractions are sums within a member's row, not BLAS products: BLAS's summation
+    order over a long inner dimension depends on the number of rows (float64, measured)."""
+    u, du, uq, head = saved
+    E, C = params["b"].shape
+    A, nJ = p.amps.numel(), p.mask.shape[0]
+    g_y = d * (2.0 / p.samples)
+    torch.sum(g_y.reshape(E, -1), dim=1, out=out["beta"])
+    g_s = _mm(g_y.reshape(E * A, -1), p.matrix)
+    if cfg.head == "gap":
+        g_s = g_s.reshape(E, 1, A * nJ)
+        torch.sum(g_s * uq, dim=-1, out=out["v"])
+        g_z = du.reshape(E, C, A * nJ) * head
+        g_z.mul_(g_s)
+    else:
+        g_s = g_s.reshape(E, 1, A, -1)
+        g_head = (g_s * uq).sum(dim=2)  # (E, C, Q)
+        gV = out["V"].reshape(E, C, -1)
+        gV.zero_()
+        gV.index_add_(-1, p.pair_position, g_head)
+        g_u = torch.zeros_like(u)
+        g_u.index_add_(-1, p.pair_run, g_s * head)
+        g_z = g_u.mul_(du).reshape(E, C, A * nJ)
+    torch.sum(g_z, dim=-1, out=out["b"])
+    g_WJ = (g_z.reshape(E * C, A, nJ) * p.amps.reshape(1, A, 1)).sum(dim=1)  # sum_a a g_z: (EC, nJ)
+    torch.sum(g_WJ.reshape(E * C, 1, nJ) * p.mask_T, dim=-1, out=out["w"].reshape(E * C, -1))
+
+
+class Optimizer:
+    """torch.optim.Adam (default betas, eps) or SGD without momentum on a packed buffer."""
+
+    def __init__(self, name: str, lr: float, theta: torch.Tensor):
+        self.name, self.lr, self.theta = name, lr, theta
+        self.step_count = 0
+        if name == "adam":
+            self.exp_avg = torch.zeros_like(theta)
+            self.exp_avg_sq = torch.zeros_like(theta)
+
+    def step(self, grad: torch.Tensor) -> None:
+        if self.name != "adam":
+            self.theta.add_(grad, alpha=-self.lr)
+            return
+        self.step_count += 1
+        step = float(self.step_count)
+        self.exp_avg.lerp_(grad, 1 - BETA1)
+        self.exp_avg_sq.mul_(BETA2).addcmul_(grad, grad, value=1 - BETA2)
+        bias_correction1 = 1 - BETA1**step
+        bias_correction2 = 1 - BETA2**step
+        step_size = self.lr / bias_correction1
+        bias_correction2_sqrt = bias_correction2**0.5
+        denom = (self.exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(EPS)
+        self.theta.addcdiv_(self.exp_avg, denom, value=-step_size)
