@@ -31,6 +31,7 @@ PLAN = (
     ("training the ensemble", [("training", T, "collect_training", True)]),
     ("checking every trained network (R1, T1)", [("r1_check", T, "collect_r1_check", True),
                                                   ("networks", T, "collect_networks", True)]),
+    ("the loss landscape (L1-L3)", [("landscape", T, "collect_landscape", True)]),
     ("success atlas (T1)", [("atlas", W, "collect_atlas", True)]),
     ("training invariants (I1)", [("invariants", T, "collect_invariants", True)]),
     ("kernel-size exploration", [("explore", W, "collect_explore", True)]),

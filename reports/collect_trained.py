@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import statistics
 
-from radiuscnn.reports.context import Context, Skipped
+from radiuscnn.reports.context import Context, NotApplicable, Skipped
 
 REGIME_STATES = ("killed", "alive", "saturated", "crossing")
 
@@ -160,3 +160,27 @@ def collect_invariants(ctx: Context) -> dict:
     registry (verify.invariants): (a) GD drift order and the Adam negative control,
     (b) reflection from symmetric filters, (c) FC constant-feature positions."""
     return ctx.claim("I1").evidence["invariants"]
+
+
+def collect_landscape(ctx: Context) -> dict:
+    """L1-L3: the registry's decisions, the critical families of the trained ensemble with their
+    exact losses (every network assigned), the escape from the plateau, and the initial regime
+    against the outcome."""
+    from radiuscnn.numeric.model import init_params
+    from radiuscnn.verify.landscape_report import report_data
+
+    l1 = ctx.claim("L1")
+    out: dict = {"l1": l1.to_json()}
+    escape = l1.evidence.get("escape")
+    if escape is not None:
+        out["escape"] = escape.to_json()
+    if ctx.trained is None:
+        raise Skipped("no trained networks (training did not run)")
+    l2, l3 = ctx.claim("L2"), ctx.claim("L3")
+    if l2.status == "not_applicable":
+        raise NotApplicable(l2.reason)
+    init = init_params(ctx.cfg, ctx.tcfg.seeds, ctx.tcfg.seed, ctx.tcfg.torch_dtype)
+    data = report_data(ctx.cfg, ctx.tcfg.amplitudes, l2.evidence["landscapes"], ctx.analyses, init)
+    out.update({"l2": l2.to_json(), "l3": l3.to_json(), **data})
+    out["networks"] = sorted(out["networks"], key=lambda n: n["index"])
+    return out

@@ -113,7 +113,8 @@ class Context:
     def inputs(self) -> Inputs:
         params = None if self.trained is None else self.trained.params
         analyses = None if self.analyses is None else tuple(self.analyses)
-        return Inputs(self.cfg, self.tcfg, params=params, analyses=analyses, cfg2=self.cfg2)
+        landscapes = self.claims["L2"].evidence.get("landscapes") if "L2" in self.claims else None
+        return Inputs(self.cfg, self.tcfg, params=params, analyses=analyses, cfg2=self.cfg2, landscapes=landscapes)
 
     def claim(self, claim_id: str) -> ClaimResult:
         """The registry's decision of ``claim_id`` on this report's inputs (computed once)."""

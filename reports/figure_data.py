@@ -98,6 +98,11 @@ def make_figures(ctx: Context, results: dict, out_dir: Path) -> dict[str, str]:
                       "successes": training["successes"], "total": training["members"]}]
         keep("success", F.success([m["loss"] for m in training["member_data"]], training["tolerance"], rates,
                                   out_dir / "fig-success.pdf"))
+    land = results.get("landscape") or {}
+    if land.get("histogram"):
+        marks = [{"label": m["label"].replace("L_plateau*", "plateau L*").replace("Var(r) (dead)", "dead: Var(r)"),
+                  "value": m["value"]} for m in land["histogram"]["marks"]]
+        keep("landscape", F.landscape(land["histogram"]["losses"], marks, out_dir / "fig-landscape.pdf"))
     d1 = results.get("d1")
     if d1:
         rings = [r for r in d1["fc"]["rings"] if r.get("profile") is not None]

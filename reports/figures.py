@@ -161,6 +161,23 @@ def success(losses: list[float] | None, threshold: float | None, rates: list[dic
     return _save(fig, path)
 
 
+def landscape(losses: list[float] | None, marks: list[dict] | None, path: Path) -> Path | None:
+    """Final-loss histogram (log scale) with the derived critical values (``marks``:
+    ``[{"label", "value"}]``, e.g. the plateau loss and Var(r)) as vertical lines."""
+    logs = [math.log10(max(float(x), 1e-16)) for x in losses or () if x is not None and math.isfinite(float(x))]
+    if not logs:
+        return None
+    fig, ax = plt.subplots(figsize=(5.2, 2.4))
+    ax.hist(logs, bins=min(40, max(5, len(logs) // 2)), color="#3b6fb6")
+    for mark, color in zip(marks or (), ("#d1495b", "#edae49", "#00798c", "#30638e")):
+        ax.axvline(math.log10(mark["value"]), color=color, lw=1.2, ls="--", label=mark["label"])
+    ax.legend(loc="upper left", frameon=False, fontsize=7)
+    ax.set_xlabel("log10 final training loss")
+    ax.set_ylabel("networks")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
 def series(panels: list[dict], path: Path) -> Path | None:
     """Generic line panels: ``[{"title", "xlabel", "ylabel", "logy": bool, "lines": [{"x", "y",
     "label", "style"}]}]`` (used for the kernel sweep and the 2D section)."""

@@ -30,6 +30,7 @@ SECTIONS = (
     ("a3", "A3: analytic activations", "a3"),
     ("a4", "A4: minimal width", "a4"),
     ("training", "What training does (T1, I1)", "training"),
+    ("landscape", "Why training fails: the loss landscape (L1-L3)", "landscape"),
     ("explore", "Kernel-size exploration", "explore"),
     ("d1", "Two dimensions (D1)", "d1"),
     ("reproduce", "Reproduction", "reproduce"),

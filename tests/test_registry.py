@@ -187,3 +187,26 @@ def test_r1_check_catches_a_perturbed_forward_pass(monkeypatch):
     monkeypatch.setattr(model, "forward", shifted)
     r = get("R1").check(inputs)
     assert r.status == "failed" and r.numbers["max_abs_diff"] > get("R1").tolerances["max_abs_diff"]
+
+
+def test_l1_to_l3_reject_wrong_numbers():
+    from radiuscnn.verify.registry import landscape as LS
+
+    l1 = {"plateau_loss": "50344/9417", "plateau_float": 50344 / 9417, "plateau_lstsq": 50344 / 9417,
+          "plateau_formula_agrees": True, "dead_loss": "56/3", "dead_is_variance": True,
+          "escape_loss": "4.9", "escape_lowers": True}
+    assert _status(LS.decide_l1, l1, "L1") == "proved"
+    assert _status(LS.decide_l1, {**l1, "plateau_lstsq": 50344 / 9417 * (1 + 1e-6)}, "L1") == "failed"
+    assert _status(LS.decide_l1, {**l1, "plateau_formula_agrees": False}, "L1") == "failed"
+    assert _status(LS.decide_l1, {**l1, "dead_is_variance": False}, "L1") == "failed"
+    assert _status(LS.decide_l1, {**l1, "escape_lowers": False}, "L1") == "failed"
+    l2 = {"global_minimum": 19, "local_minimum": 42, "regime_boundary": 3, "descending": 0, "networks": 64,
+          "assigned_fraction": 1.0, "local_minima_inside_regime": True, "largest_distance": 1.9}
+    assert _status(LS.decide_l2, l2, "L2") == "proved"
+    assert _status(LS.decide_l2, {**l2, "descending": 2, "assigned_fraction": 62 / 64}, "L2") == "failed"
+    assert _status(LS.decide_l2, {**l2, "local_minima_inside_regime": False}, "L2") == "failed"
+    l3 = {"dead_at_init": 11, "dead_unchanged": True, "predicted_stall": 25, "observed_stall_rate": 0.84,
+          "predicted_solve": 39, "stall_rate_when_solve_predicted": 0.54}
+    assert _status(LS.decide_l3, l3, "L3") == "tested"
+    assert _status(LS.decide_l3, {**l3, "dead_unchanged": False}, "L3") == "failed"
+    assert _status(LS.decide_l3, {**l3, "observed_stall_rate": 0.5}, "L3") == "failed"

@@ -16,7 +16,7 @@ from radiuscnn.numeric.train_config import TrainConfig
 from radiuscnn.theory.config import default_config
 from radiuscnn.verify.registry import CLAIMS, Inputs
 
-TRAINED = {"R1", "T1"}  # claims read from the trained default ensemble
+TRAINED = {"R1", "T1", "L2", "L3"}  # claims read from the trained default ensemble
 
 
 def _inputs(claim_id: str, request) -> Inputs:

@@ -14,6 +14,7 @@ Adding a claim: append one :class:`Claim` to :data:`CLAIMS` (a ``measure`` and a
 from __future__ import annotations
 
 from radiuscnn.verify.registry import exact as X
+from radiuscnn.verify.registry import landscape as L
 from radiuscnn.verify.registry import numerical as N
 from radiuscnn.verify.registry.types import Claim
 
@@ -79,6 +80,30 @@ CLAIMS: tuple[Claim, ...] = (
         numerical="trained 2D networks compared with the floor and the ring law",
         how="exact enumeration and proof; trained comparison numerical",
         tolerances={}, sample={}, report_label="sec:d1", measure=X.measure_d1, decide=X.decide_d1),
+    Claim(
+        id="L1", title="loss landscape: exact regime minima, the linear plateau, dead units, the way off the plateau",
+        theory="5.11",
+        exact="L_rho* per grid regime and its optimal set (rationals); L_plateau* (and its SymPy formula in the "
+              "bulk); the dead loss Var(r); an exact descent direction from the plateau's boundary",
+        numerical="the independent check of L_plateau* is a float64 least-squares fit",
+        how="exact rationals; numpy lstsq as an independent check",
+        tolerances={"lstsq_rel": 1e-10}, sample={"amplitudes": 11},
+        report_label="sec:landscape", measure=L.measure_l1, decide=L.decide_l1),
+    Claim(
+        id="L2", title="every trained GAP network certified at a critical point of its grid regime", theory="5.12",
+        exact="per network: the polished point lies in the regime, solves the normal equations and has loss "
+              "exactly L_rho* (rational arithmetic)",
+        numerical="which verdict training reaches is observed, not proved; gradient and perturbation checks in float64",
+        how="exact certificate per network",
+        tolerances={"min_assigned": 0.99, "gap": 1e-3}, sample={},
+        report_label="sec:landscape", measure=L.measure_l2, decide=L.decide_l2),
+    Claim(
+        id="L3", title="the regime at initialisation predicts the outcome", theory="5.13",
+        exact="a channel killed on the whole grid has zero gradient (checked: its weights are unchanged bit for bit)",
+        numerical="the predicted and observed plateau rates over the seeds",
+        how="trained ensemble, rates printed",
+        tolerances={}, sample={},
+        report_label="sec:landscape", measure=L.measure_l3, decide=L.decide_l3),
 )
 
 BY_ID = {c.id: c for c in CLAIMS}

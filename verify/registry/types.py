@@ -26,13 +26,15 @@ class Inputs:
     configuration (``numeric.train_config.TrainConfig``); ``params``: a trained ensemble's
     tensors ``{"w", "b", "v" | "V", "beta"}`` (R1, T1); ``analyses``: the
     ``verify.analysis.NetworkAnalysis`` of those members, if already computed (T1);
-    ``cfg2``: the 2D configuration (D1)."""
+    ``cfg2``: the 2D configuration (D1); ``landscapes``: the ``verify.landscape.Landscape``
+    certificates of those members, if already computed (L2, read by L3)."""
 
     cfg: Any
     tcfg: Any = None
     params: Mapping | None = None
     analyses: tuple | None = None
     cfg2: Any = None
+    landscapes: tuple | None = None
 
 
 @dataclass(frozen=True)
