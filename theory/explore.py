@@ -12,8 +12,8 @@ padding=p)``:
   counter ``y = beta + (v b/|I|) n_empty(r)`` solved at ``r = 0, 1`` and its largest exact
   prefix ``0..r_max`` (``-1``: no counter), proved exact there and refuted at ``r_max + 1``;
 * ``min_channels`` (A4, :func:`theory.width.width_detail`): the smallest width with an exact
-  amplitude-invariant solution per activation, with its status ('exact', 'upper bound only',
-  'impossible', 'no construction');
+  amplitude-invariant solution per activation, with its status ('exact', 'upper bound',
+  'impossible'; :data:`theory.width.STATUSES`);
 * ``flags``: the edge cases of F2, each a :class:`Flag` with a one-line reason
   (:func:`edge_flags`).
 

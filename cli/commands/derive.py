@@ -30,12 +30,13 @@ def derivation_json(cfg) -> dict:
         return {"config": cfg.to_json(), **d1_json(cfg)}
     from radiuscnn.theory.counter import background_counter
     from radiuscnn.theory.derive import derive
-    from radiuscnn.theory.width import FIXED_AMPLITUDE_REASON, min_channels
+    from radiuscnn.theory.width import FIXED_AMPLITUDE_REASON, width_entries
 
     data = derive(cfg).to_json()
     data["background_counter"] = background_counter(cfg).to_json()
-    data["min_channels"] = min_channels(cfg)
-    if data["min_channels"] is None:
+    # A4 per activation: {"value", "status": exact | upper bound | impossible | not applicable, "reason"}
+    data["min_channels"] = width_entries(cfg)
+    if cfg.fixed_amplitude:
         data["min_channels_reason"] = FIXED_AMPLITUDE_REASON
     return data
 
@@ -64,5 +65,16 @@ def run(args) -> int:
     print(derivation.pretty())
     data = derivation_json(cfg)
     print(f"background counter (A1): {data['background_counter']}")
-    print(f"minimal widths (A4): {data['min_channels'] if data['min_channels'] is not None else data['min_channels_reason']}")
+    print(min_channels_text(cfg))
     return 0
+
+
+def min_channels_text(cfg) -> str:
+    """The A4 lines of the plain output: one sentence per activation saying which case holds."""
+    from radiuscnn.theory.width import FIXED_AMPLITUDE_REASON, min_width_details
+
+    if cfg.fixed_amplitude:
+        return f"minimal widths (A4): not applicable: {FIXED_AMPLITUDE_REASON}"
+    lines = ["minimal widths (A4):"]
+    lines += [f"  {d.sentence()}" for d in min_width_details(cfg).values()]
+    return "\n".join(lines)
