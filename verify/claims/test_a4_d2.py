@@ -108,3 +108,112 @@ def test_A4_fixed_amplitude_is_not_applicable():
     cfg = Config(size=9, kernel=3, radii=(0, 1), amplitude=(Fraction(1), Fraction(1)))
     assert min_channels(cfg) is None
     assert all(e["status"] == "not applicable" for e in width_entries(cfg).values())
+
+
+# --------------------------------------------------------------------------------------------
+# 2D: patterns and rank (F1 in 2D) against the brute force; D1 floor; D2 row counter
+# --------------------------------------------------------------------------------------------
+from radiuscnn.theory.disk import background_counter_params, prove_2d, support_floor  # noqa: E402
+from radiuscnn.theory.disk_width import (  # noqa: E402
+    counter_network, one_unit_floor, row_counter, width_2d,
+)
+from radiuscnn.theory.patterns import pattern_system, pattern_table  # noqa: E402
+from radiuscnn.verify.checks_2d import check_exact_network, check_patterns, check_rank, network_errors  # noqa: E402
+
+CONFIGS_2D = [  # not used by other claim files
+    Config(dim=2, size=11, kernel=2, radii=tuple(range(0, 5))),
+    Config(dim=2, size=13, kernel=4, padding="valid", radii=tuple(range(1, 6))),
+    Config(dim=2, size=9, kernel=3, padding="circular", radii=tuple(range(0, 5))),
+    Config(dim=2, size=15, kernel=5, radii=tuple(range(2, 7))),
+    Config(dim=2, size=7, kernel=1, radii=tuple(range(0, 4))),
+    Config(dim=2, size=11, kernel=6, padding="circular", radii=tuple(range(1, 5))),
+]
+IDS_2D = [f"N{c.size}-k{c.kernel}-{c.padding}" for c in CONFIGS_2D]
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("cfg", CONFIGS_2D, ids=IDS_2D)
+def test_F1_2d_patterns_and_rank_equal_brute_force(cfg):
+    table = pattern_table(cfg)
+    assert check_patterns(cfg, table.n_patterns, table.counts) == []
+    assert check_rank(cfg, pattern_system(cfg).rank) == []
+    # the gauge (counts of a radius sum to |I|^2) bounds the rank by n_patterns
+    assert pattern_system(cfg).rank <= min(len(cfg.radii), table.n_patterns)
+
+
+PL = ("relu", "leaky_relu", "abs", "hardtanh")
+
+
+ROW_CASES = [CONFIGS_2D[0], CONFIGS_2D[1], CONFIGS_2D[2].with_(radii=(0, 1, 2, 3)), CONFIGS_2D[3], CONFIGS_2D[5],
+             Config(dim=2, size=33, kernel=3, radii=tuple(range(1, 13)))]
+
+
+@pytest.mark.parametrize("cfg", ROW_CASES, ids=[f"N{c.size}-k{c.kernel}-{c.padding}-R{c.radii[-1]}" for c in ROW_CASES])
+def test_D2_row_counter_proved_exact_for_every_pl_activation(cfg):
+    rc = row_counter(cfg)
+    assert rc is not None
+    # the difference counts are exactly affine: q (diff) + beta = rho on every radius
+    assert all(rc.beta + rc.q * d == rho for d, rho in zip(rc.differences, cfg.radii))
+    for name in PL:
+        w = width_2d(cfg, name)
+        assert w.value == w.params.channels and w.status == "upper bound"
+        c = cfg.with_(channels=w.params.channels, activation=name)
+        assert prove_2d(c, w.params).exact
+        assert check_exact_network(c, w.params, name) == []
+
+
+@pytest.mark.fast
+def test_D2_default_row_counter_counts_rows():
+    cfg = Config(dim=2, size=33, kernel=3, radii=tuple(range(1, 13)))
+    rc = row_counter(cfg)
+    assert list(rc.differences) == [2 * rho + 1 for rho in cfg.radii]  # one pixel per row of the disk
+    assert width_2d(cfg, "relu").value == 2 and width_2d(cfg, "tanh").status == "impossible"
+
+
+@pytest.mark.fast
+def test_D2_without_a_row_counter_says_upper_bound_without_value():
+    """N = 9 circular with rho = M = 4: the pixel left of the middle row wraps into the disk, so
+    no difference of two single/two-tap counters is affine: no construction, said as such."""
+    cfg = CONFIGS_2D[2]
+    assert row_counter(cfg) is None
+    w = width_2d(cfg, "relu")
+    assert w.value is None and w.status == "upper bound" and "no construction" in w.reason
+
+
+@pytest.mark.fast
+def test_D2_k1_is_impossible_at_every_width():
+    cfg = CONFIGS_2D[4]
+    assert all(width_2d(cfg, name).status == "impossible" for name in PL)
+
+
+@pytest.mark.fast
+def test_D1_headline_floor_is_the_minimum_over_supports():
+    cfg = Config(dim=2, size=33, kernel=3, radii=tuple(range(1, 13)))
+    floor = one_unit_floor(cfg)
+    full = support_floor(cfg, None, "full")
+    assert "exhaustive" in floor["scope"] and Fraction(floor["mse"]) < full.fit.mse  # full support is not the floor
+    assert len(floor["support"]) == 4 and {abs(s) + abs(t) for s, t in floor["support"]} == {2}  # the four corners
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("cfg", [CONFIGS_2D[0], CONFIGS_2D[2]], ids=[IDS_2D[0], IDS_2D[2]])
+def test_D1_invariant_one_channel_counters_never_beat_the_floor(cfg):
+    """Random amplitude-invariant one-channel ReLU counters (b > 0, negative taps on a random
+    support, random head): their numpy RMSE over R x 41 amplitudes is never below the exact floor
+    (numerical comparison; 60 random networks)."""
+    rng = np.random.default_rng(0)
+    floor = one_unit_floor(cfg)["rmse"]
+    offsets = [(s, t) for s in cfg.offsets for t in cfg.offsets]
+    c1 = cfg.with_(channels=1, activation="relu")
+    for _ in range(60):
+        sup = [o for o in offsets if rng.random() < 0.5] or [offsets[0]]
+        fl = support_floor(cfg, sup)
+        params = background_counter_params(c1, fl)
+        # move the head off the optimum by a random amount
+        from dataclasses import replace
+        params = replace(params, beta=params.beta + Fraction(int(rng.integers(-3, 4)), 7),
+                         v=(params.v[0] * (1 + Fraction(int(rng.integers(-2, 3)), 11)),))
+        err = network_errors(c1, params, "relu")
+        # invariance: the error does not depend on the amplitude; the RMSE over radii
+        rmse = float(np.sqrt(np.mean(err ** 2)))
+        assert rmse >= floor - 1e-9
