@@ -270,11 +270,13 @@ def invalid_row(k: int, padding: str, size: int, error: ConfigError) -> KernelRo
 
 
 def kernel_row(cfg: Config, k: int, padding: str) -> KernelRow:
-    """The derived row of ``cfg.with_(kernel=k, padding=padding)`` (1D)."""
+    """The derived row of ``cfg.with_(kernel=k, padding=padding)`` (2D: :mod:`theory.explore_2d`)."""
     from radiuscnn.theory.counter import background_counter
 
-    if cfg.dim != 1:
-        raise ConfigError(f"--dim: the kernel exploration handles 1D configurations, got dim = {cfg.dim}")
+    if cfg.dim == 2:
+        from radiuscnn.theory.explore_2d import kernel_row_2d
+
+        return kernel_row_2d(cfg, k, padding)
     try:
         c = cfg.with_(kernel=k, padding=padding)
     except ConfigError as error:
