@@ -24,6 +24,13 @@ clamp). :func:`build_counter` turns ``phi`` into a background counter on the con
 set (support and ``beta, q`` from :func:`theory.counter.counter_for_radii`) and
 :func:`theory.proof.prove` proves it exact. Analytic activations have no exact solution at any
 width (A3, :mod:`theory.analytic`).
+
+Every radius set (:func:`width_detail`). Where the bulk-pair argument is silent (no two
+consecutive bulk radii) the width is decided by the exhaustive regime search of
+:mod:`theory.regime_search` (C = 1 first, then C = 2): a construction it finds is proved by
+:func:`theory.proof.prove`; a certified, complete infeasibility at C = 1 makes C = 2 exact;
+otherwise the status is 'upper bound' and the reason says why (refused up front, cut, or kinks
+that may cancel).
 """
 
 from __future__ import annotations
