@@ -124,11 +124,29 @@ def test_json_output_survives_a_closed_pipe():
 
 
 def test_derive_with_a_fixed_amplitude_says_why_a4_is_absent(capsys):
-    """A4 is about amplitude intervals: with one amplitude min_channels is null, with a reason."""
+    """A4 is about amplitude intervals: with one amplitude every min_channels entry is
+    'not applicable' (value null), with a reason."""
     assert main(["derive", "--size", "9", "--kernel", "3", "--radii", "0:3", "--amplitude", "1", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["min_channels"] is None and "interval" in data["min_channels_reason"]
+    assert "interval" in data["min_channels_reason"]
+    assert all(e["value"] is None and e["status"] == "not applicable" for e in data["min_channels"].values())
     assert data["background_counter"]["r_max"] >= 0
+
+
+def test_derive_min_channels_say_which_case(capsys):
+    """Issue 16 item 7: each min_channels entry is {value, status, reason}; on the 1D default
+    the values are THEORY.md's A4 table with status exact; the plain output says it in words."""
+    assert main(["derive", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)["min_channels"]
+    expected = {"relu": 1, "hardtanh": 1, "leaky_relu": 2, "abs": 2,
+                "identity": None, "tanh": None, "sigmoid": None, "softplus": None}
+    assert {k: e["value"] for k, e in data.items()} == expected
+    assert all(set(e) == {"value", "status", "reason"} for e in data.values())
+    assert all(data[k]["status"] == "exact" for k in ("relu", "hardtanh", "leaky_relu", "abs"))
+    assert all(data[k]["status"] == "impossible" for k in ("identity", "tanh", "sigmoid", "softplus"))
+    assert main(["derive"]) == 0
+    out = capsys.readouterr().out
+    assert "leaky_relu: exactly 2 channel(s)" in out and "tanh: no exact amplitude-invariant network" in out
 
 
 def test_diverged_training_warns_and_writes_strict_json(tmp_path, capsys):

@@ -104,7 +104,7 @@ BAD = [
     (["--paddings", "zeros,zeros"], "--paddings"),
     (["--plot", "out.svg"], "--plot"),
     (["--jobs", "0"], "--jobs"),
-    (["--dim", "2"], "--dim"),
+    (["--dim", "3"], "--dim"),  # --dim 2 is supported (theory.explore_2d)
     (["--size", "8"], "--size"),
 ]
 

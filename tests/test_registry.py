@@ -210,3 +210,13 @@ def test_l1_to_l3_reject_wrong_numbers():
     assert _status(LS.decide_l3, l3, "L3") == "tested"
     assert _status(LS.decide_l3, {**l3, "dead_unchanged": False}, "L3") == "failed"
     assert _status(LS.decide_l3, {**l3, "observed_stall_rate": 0.5}, "L3") == "failed"
+
+
+def test_d2_rejects_a_rank_or_pattern_mismatch_and_an_unproved_counter():
+    good = {"n_patterns": 75, "brute_force_n_patterns": 75, "constraint_rank": 7, "brute_force_rank": 7,
+            "row_counter": "proved"}
+    assert _status(X.decide_d2, good, "D2") == "proved"
+    assert _status(X.decide_d2, {**good, "brute_force_rank": 8}, "D2") == "failed"
+    assert _status(X.decide_d2, {**good, "brute_force_n_patterns": 74}, "D2") == "failed"
+    assert _status(X.decide_d2, {**good, "row_counter": "refuted"}, "D2") == "failed"
+    assert _status(X.decide_d2, {**good, "row_counter": None}, "D2") == "failed"

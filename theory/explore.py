@@ -12,8 +12,8 @@ padding=p)``:
   counter ``y = beta + (v b/|I|) n_empty(r)`` solved at ``r = 0, 1`` and its largest exact
   prefix ``0..r_max`` (``-1``: no counter), proved exact there and refuted at ``r_max + 1``;
 * ``min_channels`` (A4, :func:`theory.width.width_detail`): the smallest width with an exact
-  amplitude-invariant solution per activation, with its status ('exact', 'upper bound only',
-  'impossible', 'no construction');
+  amplitude-invariant solution per activation, with its status ('exact', 'upper bound',
+  'impossible'; :data:`theory.width.STATUSES`);
 * ``flags``: the edge cases of F2, each a :class:`Flag` with a one-line reason
   (:func:`edge_flags`).
 
@@ -270,11 +270,13 @@ def invalid_row(k: int, padding: str, size: int, error: ConfigError) -> KernelRo
 
 
 def kernel_row(cfg: Config, k: int, padding: str) -> KernelRow:
-    """The derived row of ``cfg.with_(kernel=k, padding=padding)`` (1D)."""
+    """The derived row of ``cfg.with_(kernel=k, padding=padding)`` (2D: :mod:`theory.explore_2d`)."""
     from radiuscnn.theory.counter import background_counter
 
-    if cfg.dim != 1:
-        raise ConfigError(f"--dim: the kernel exploration handles 1D configurations, got dim = {cfg.dim}")
+    if cfg.dim == 2:
+        from radiuscnn.theory.explore_2d import kernel_row_2d
+
+        return kernel_row_2d(cfg, k, padding)
     try:
         c = cfg.with_(kernel=k, padding=padding)
     except ConfigError as error:

@@ -24,6 +24,13 @@ clamp). :func:`build_counter` turns ``phi`` into a background counter on the con
 set (support and ``beta, q`` from :func:`theory.counter.counter_for_radii`) and
 :func:`theory.proof.prove` proves it exact. Analytic activations have no exact solution at any
 width (A3, :mod:`theory.analytic`).
+
+Every radius set (:func:`width_detail`). Where the bulk-pair argument is silent (no two
+consecutive bulk radii) the width is decided by the exhaustive regime search of
+:mod:`theory.regime_search` (C = 1 first, then C = 2): a construction it finds is proved by
+:func:`theory.proof.prove`; a certified, complete infeasibility at C = 1 makes C = 2 exact;
+otherwise the status is 'upper bound' and the reason says why (refused up front, cut, or kinks
+that may cancel).
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from radiuscnn.theory.config import ACTIVATIONS, Config
 from radiuscnn.theory.counter import counter_for_radii, counter_head, counter_taps, relu_gap
 from radiuscnn.theory.network import Params
 from radiuscnn.theory.proof import Verdict, prove
+from radiuscnn.theory.regime_search import SearchResult, search_regimes
 from radiuscnn.theory.regimes import (
     bulk_pairs, count_difference, full_run, network_symbols, slope_equation, value_equation,
 )
@@ -254,13 +262,21 @@ def one_channel_lower_bound(cfg: Config, name: str) -> LowerBound:
 # --------------------------------------------------------------------------------------------
 # Minimal width per activation
 # --------------------------------------------------------------------------------------------
+STATUSES = ("exact", "upper bound", "impossible", "not applicable")
+FIXED_AMPLITUDE_REASON = "A4 concerns an amplitude interval; the amplitude is fixed (see F1)"
+
+
 @dataclass(frozen=True)
 class WidthDetail:
     """``min_channels`` for one activation with its evidence.
 
-    ``status``: 'exact' (construction proved and ``C - 1`` excluded), 'upper bound only'
-    (construction proved, lower-bound argument not applicable), 'impossible' (analytic, A3),
-    'no construction' (none of the counters fits the radius set)."""
+    ``status`` (:data:`STATUSES`): 'exact' (a construction of ``min_channels`` channels proved
+    exact and ``min_channels - 1`` excluded: by the bulk-pair argument, by a certified
+    exhaustive regime search, or trivially for 1), 'upper bound' (a construction proved, the
+    width below not excluded; ``min_channels`` None when no construction with at most two
+    channels was found), 'impossible' (analytic sigma, A3), 'not applicable' (fixed amplitude).
+    ``construction`` is the counter's combination when the construction is a counter;
+    ``searches`` are the regime searches run (:mod:`theory.regime_search`)."""
 
     activation: str
     min_channels: int | None
@@ -270,13 +286,51 @@ class WidthDetail:
     verdict: Verdict | None
     lower_bound: LowerBound | None
     reason: str
+    searches: tuple[SearchResult, ...] = ()
+
+    def to_json(self) -> dict:
+        """``{"value", "status", "reason"}`` (what ``derive --json`` prints per activation)."""
+        return {"value": self.min_channels, "status": self.status, "reason": self.reason}
+
+    def sentence(self) -> str:
+        """One line in words for the plain ``derive`` output."""
+        if self.status == "exact":
+            return f"{self.activation}: exactly {self.min_channels} channel(s) ({self.reason})"
+        if self.status == "upper bound":
+            if self.min_channels is None:
+                return f"{self.activation}: unknown, no construction with at most 2 channels ({self.reason})"
+            return f"{self.activation}: at most {self.min_channels} channel(s), minimality not decided ({self.reason})"
+        if self.status == "impossible":
+            return f"{self.activation}: no exact amplitude-invariant network at any width ({self.reason})"
+        return f"{self.activation}: not applicable ({self.reason})"
+
+
+def _proved_counters(cfg: Config, name: str, sigma: PiecewiseLinear) -> dict[int, tuple]:
+    """``{channels: (comb, params, verdict)}`` for the first proved counter of each width."""
+    out: dict[int, tuple] = {}
+    for comb in search_combinations(sigma):
+        if comb.channels in out:
+            continue
+        params = build_counter(cfg, sigma, comb)
+        if params is None:
+            continue
+        verdict = prove_construction(cfg, name, params)
+        if verdict.proved:
+            out[comb.channels] = (comb, params, verdict)
+    return out
 
 
 @lru_cache(maxsize=512)
 def width_detail(cfg: Config, name: str) -> WidthDetail:
-    """Derive the minimal width for activation ``name`` on ``cfg`` (interval amplitudes)."""
+    """Derive the minimal width for activation ``name`` on ``cfg`` (interval amplitudes).
+
+    C = 1: a proved one-channel counter, else an exhaustive regime search at C = 1; C = 1 is
+    exact as soon as a construction is proved (C >= 1). C = 2: the two-channel counter
+    ``phi = sigma(z) + c sigma(+-z + mu)``, else a regime search at C = 2; exact when C = 1 is
+    excluded by the bulk-pair argument (A4 in THEORY.md section 5) or by a certified, complete
+    C = 1 search."""
     if cfg.fixed_amplitude:
-        raise ValueError("A4 concerns an amplitude interval (a_min < a_max)")
+        return WidthDetail(name, None, "not applicable", None, None, None, None, FIXED_AMPLITUDE_REASON)
     if len(cfg.radii) < 2:
         return WidthDetail(name, 1, "exact", None, None, None, None,
                            "a single radius: a constant network (v = 0, beta = r) is exact")
@@ -287,37 +341,59 @@ def width_detail(cfg: Config, name: str) -> WidthDetail:
                                "A3: " + " ".join(imp.steps[-2:]))
     sigma = piecewise_linear(name, cfg.alpha)
     if sigma is None:
-        return WidthDetail(name, None, "no construction", None, None, None, None, "not piecewise linear")
+        return WidthDetail(name, None, "upper bound", None, None, None, None,
+                           "not piecewise linear and A3 not proved: no construction")
     lower = one_channel_lower_bound(cfg, name)
-    for comb in search_combinations(sigma):
-        params = build_counter(cfg, sigma, comb)
-        if params is None:
-            continue
-        verdict = prove_construction(cfg, name, params)
-        if not verdict.proved:
-            continue
-        C = comb.channels
-        if C == 1:
-            return WidthDetail(name, 1, "exact", comb, params, verdict, lower,
-                               f"{comb.describe()} has a flat unbounded piece: one-channel counter proved")
-        if lower.one_channel_impossible:
-            return WidthDetail(name, C, "exact", comb, params, verdict, lower,
-                               f"{comb.describe()} proved; one channel excluded: {lower.reason}")
-        return WidthDetail(name, C, "upper bound only", comb, params, verdict, lower,
-                           f"{comb.describe()} proved; lower bound: {lower.reason}")
-    return WidthDetail(name, None, "no construction", None, None, None, lower,
-                       "no combination sigma(z) + c sigma(+-z + mu) gives a proved counter on these radii")
-
-
-FIXED_AMPLITUDE_REASON = "A4 concerns an amplitude interval; the amplitude is fixed (see F1)"
+    counters = _proved_counters(cfg, name, sigma)
+    if 1 in counters:
+        comb, params, verdict = counters[1]
+        return WidthDetail(name, 1, "exact", comb, params, verdict, lower,
+                           f"{comb.describe()} has a flat unbounded piece: one-channel counter proved exact")
+    searches = []
+    if lower.one_channel_impossible:
+        excluded, why = True, "one channel excluded by the bulk-pair argument: " + lower.reason
+    else:
+        s1 = search_regimes(cfg, sigma, 1)
+        searches.append(s1)
+        if s1.found:
+            return WidthDetail(name, 1, "exact", None, s1.params, s1.verdict, lower,
+                               "one channel: " + s1.reason, tuple(searches))
+        excluded = s1.excludes
+        if excluded:
+            why = "one channel excluded by a certified exhaustive regime search: " + s1.reason
+        elif s1.status == "infeasible" and not s1.complete:
+            why = (f"one channel not excluded: {s1.reason}, but with {len(sigma.breakpoints)} breakpoints "
+                   "kinks can cancel, so non-generic regimes remain")
+        else:
+            why = "one channel not excluded: " + s1.reason
+    if 2 in counters:
+        comb, params, verdict = counters[2]
+        found = (comb, params, verdict, f"{comb.describe()} counter proved exact")
+    else:
+        s2 = search_regimes(cfg, sigma, 2)
+        searches.append(s2)
+        found = (None, s2.params, s2.verdict, "two channels: " + s2.reason) if s2.found else None
+    if found is None:
+        return WidthDetail(name, None, "upper bound", None, None, None, lower,
+                           f"no construction with at most 2 channels found; {why}", tuple(searches))
+    comb, params, verdict, text = found
+    status = "exact" if excluded else "upper bound"
+    return WidthDetail(name, 2, status, comb, params, verdict, lower, f"{text}; {why}", tuple(searches))
 
 
 def min_channels(cfg: Config) -> dict[str, int | None] | None:
-    """``{activation: smallest C with an exact amplitude-invariant solution}`` (``None``: none);
-    ``None`` as a whole for a fixed amplitude, where A4 says nothing (:data:`FIXED_AMPLITUDE_REASON`)."""
+    """``{activation: smallest C with an exact amplitude-invariant solution}`` (the value only;
+    ``None``: none or unknown, see :func:`width_entries`); ``None`` as a whole for a fixed
+    amplitude, where A4 says nothing (:data:`FIXED_AMPLITUDE_REASON`)."""
     if cfg.fixed_amplitude:
         return None
     return {name: width_detail(cfg, name).min_channels for name in ACTIVATIONS}
+
+
+def width_entries(cfg: Config) -> dict[str, dict]:
+    """``{activation: {"value", "status", "reason"}}`` for every activation (``derive --json``);
+    for a fixed amplitude every entry has status 'not applicable'."""
+    return {name: width_detail(cfg, name).to_json() for name in ACTIVATIONS}
 
 
 def min_width_details(cfg: Config) -> dict[str, WidthDetail]:

@@ -32,7 +32,7 @@ def not_applicable(cfg) -> list[dict]:
                                   "widths (A4) cover every activation"})
     elif cfg.activation != "relu":
         out.append({"flag": f"--activation {cfg.activation}", "claims": ["D1"],
-                    "keys": ["gap_error_floor", "fc_ring_law"],
+                    "keys": ["gap_error_floor", "one_channel_floor", "fc_ring_law"],
                     "reason": "the GAP error floor and the FC ring law are derived for ReLU networks"})
     return out
 

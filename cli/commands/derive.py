@@ -33,21 +33,18 @@ def derivation_json(cfg) -> dict:
 
 def _derivation_json(cfg, skipped=frozenset()) -> dict:
     if cfg.dim == 2:
-        from radiuscnn.theory.disk import d1_json
-
-        if "fc_ring_law" in skipped:
-            return {"config": cfg.to_json()}
-        return {"config": cfg.to_json(), **d1_json(cfg)}
+        return derivation_json_2d(cfg)
     from radiuscnn.theory.counter import background_counter
     from radiuscnn.theory.derive import derive
-    from radiuscnn.theory.width import FIXED_AMPLITUDE_REASON, min_channels
+    from radiuscnn.theory.width import FIXED_AMPLITUDE_REASON, width_entries
 
     data = derive(cfg).to_json()
     if "background_counter" not in skipped:
         data["background_counter"] = background_counter(cfg).to_json()
     if "min_channels" not in skipped:
-        data["min_channels"] = min_channels(cfg)
-        if data["min_channels"] is None:
+        # A4 per activation: {"value", "status": exact | upper bound | impossible | not applicable, "reason"}
+        data["min_channels"] = width_entries(cfg)
+        if cfg.fixed_amplitude:
             data["min_channels_reason"] = FIXED_AMPLITUDE_REASON
     from radiuscnn.numeric.train_config import TrainConfig
     from radiuscnn.theory.plateau import landscape_json
@@ -70,10 +67,7 @@ def run(args) -> int:
     for line in scope_lines(cfg):
         print(line)
     if cfg.dim == 2:
-        data = derivation_json(cfg)
-        for key in ("gap_error_floor", "fc_ring_law"):
-            if key in data:
-                print(f"{key}: {data[key]}")
+        print(derivation_text_2d(derivation_json(cfg)))
         return 0
     from radiuscnn.theory.derive import derive
 
@@ -91,7 +85,7 @@ def run(args) -> int:
     if "background_counter" in data:
         _print_wrapped(f"background counter (A1): {data['background_counter']}", width)
     if "min_channels" in data:
-        _print_wrapped(f"minimal widths (A4): {data['min_channels'] if data['min_channels'] is not None else data['min_channels_reason']}", width)
+        print(min_channels_text(cfg))
     return 0
 
 
@@ -99,3 +93,58 @@ def _print_wrapped(text: str, width: int) -> None:
     import textwrap
 
     print(textwrap.fill(text, width, subsequent_indent="    ", break_on_hyphens=False))
+
+def min_channels_text(cfg) -> str:
+    """The A4 lines of the plain output: one sentence per activation saying which case holds."""
+    from radiuscnn.theory.width import FIXED_AMPLITUDE_REASON, min_width_details
+
+    if cfg.fixed_amplitude:
+        return f"minimal widths (A4): not applicable: {FIXED_AMPLITUDE_REASON}"
+    lines = ["minimal widths (A4):"]
+    lines += [f"  {d.sentence()}" for d in min_width_details(cfg).values()]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------- 2D (D1, D2)
+def derivation_json_2d(cfg) -> dict:
+    """``derive --dim 2 --json``: patterns and the zero-loss system (F1 in 2D), the D1 floors
+    and ring law, and D2 (``min_channels`` per activation, same shape as 1D, and the
+    construction)."""
+    from radiuscnn.theory.disk import d1_json
+    from radiuscnn.theory.disk_width import d2_json
+    from radiuscnn.theory.patterns import patterns_json
+
+    return {"config": cfg.to_json(), **patterns_json(cfg), **d1_json(cfg), **d2_json(cfg)}
+
+
+def derivation_text_2d(data: dict) -> str:
+    """Human-readable lines for the plain ``derive --dim 2``."""
+    cfg, system = data["config"], data["system"]
+    lines = [
+        f"2D derivation for N={cfg['size']}, k={cfg['kernel']}, padding={cfg['padding']}, "
+        f"R={cfg['radii'][0]}..{cfg['radii'][-1]}, A=[{cfg['amplitude'][0]}, {cfg['amplitude'][1]}]",
+        f"Window patterns (F1 in 2D): {data['n_patterns']} distinct k x k 0/1 patterns over all positions and radii",
+        f"Zero-loss system at a fixed amplitude: {system['n_equations']} equations, {system['n_unknowns']} "
+        f"unknowns, exact rank {system['constraint_rank']}, {'consistent' if system['consistent'] else 'INCONSISTENT'}",
+    ]
+    floor, gap, ring = data.get("one_channel_floor"), data.get("gap_error_floor"), data.get("fc_ring_law")
+    if floor is not None and gap is not None:
+        lines += [f"D1 one-channel background counter: floor RMSE {floor['rmse']:.4f} (exact MSE {floor['mse']}), "
+                  f"{floor['scope']}, attained by support {floor['support']}; full support: RMSE {gap['rmse']:.4f}",
+                  "  (a floor for the amplitude-invariant counter only: a one-channel network that gives up "
+                  "invariance can do better)"]
+    if ring is not None:
+        lines.append(f"FC ring law: {'proved exact' if ring['exact'] else 'not exact'} (max error {ring['max_error']})")
+    con = data.get("construction")
+    if con is not None:
+        lines.append(f"D2 row counter: S1 = {con['S1']}, S2 = {con['S2']}: #Bg_S1 - #Bg_S2 = {con['differences']} "
+                     f"= (rho - beta)/q with beta = {con['beta']}, q = {con['q']}; {con['channels']} ReLU "
+                     f"channels, {'proved exact' if con['proof']['exact'] else 'REFUTED'} on R x A "
+                     f"({con['proof']['points']} points)")
+    lines.append("Minimal widths (D2):")
+    for name, e in data["min_channels"].items():
+        what = {"upper bound": f"at most {e['value']}" if e["value"] is not None else "unknown",
+                "exact": f"exactly {e['value']}", "impossible": "impossible at every width",
+                "not applicable": "not applicable"}[e["status"]]
+        lines.append(f"  {name}: {what} ({e['reason']})")
+    return "\n".join(lines)

@@ -266,13 +266,13 @@ FLAG_SHORT = {"k=1": "k=1", "even-k": "even", "k>=N": "k>=N", "window-wider-than
 
 
 def widths_text(row: dict) -> str:
-    """Minimal widths of relu/leaky_relu/abs/hardtanh as ``1/2/2/1`` (``?``: upper bound only,
-    ``-``: none). The analytic activations (A3) have none and are left out."""
+    """Minimal widths of relu/leaky_relu/abs/hardtanh as ``1/2/2/1`` (``?`` after the value:
+    upper bound only, minimality not decided; ``-``: no construction known). The analytic activations (A3) have none and are left out."""
     widths, status = row["min_channels"], row.get("min_channels_status") or {}
     if widths is None:
         return "n/a"
     return "/".join("-" if widths.get(name) is None
-                    else f"{widths[name]}{'?' if status.get(name) == 'upper bound only' else ''}"
+                    else f"{widths[name]}{'?' if status.get(name) == 'upper bound' else ''}"
                     for name in PL_WIDTHS)
 
 
@@ -307,8 +307,8 @@ def table(rows: list[dict], trained: bool, title: str):
 
 LEGEND = (
     "beta, vb = v b, r_max: the one-ReLU background counter (A1; r_max = -1: none). "
-    "min C r/l/a/h: minimal widths (A4) for relu/leaky_relu/abs/hardtanh ('?' = upper bound only, "
-    "'-' = no construction); analytic activations have none (A3). "
+    "min C r/l/a/h: minimal widths (A4) for relu/leaky_relu/abs/hardtanh ('2?' = upper bound: "
+    "a construction is proved but the width below is not excluded; '-' = none: impossible or no construction known); analytic activations have none (A3). "
     "Flags: k=1; even = even k (h_l != h_r); k>=N; wide = 2r+1 < k for some r; border = a window "
     "meeting the pulse leaves -M..M; no-bg = n_empty(r) = 0 for some r; invalid = no such "
     "configuration. Reasons: --json or --csv."
@@ -396,10 +396,7 @@ def _base_config(args):
 
     base_args = copy.copy(args)
     base_args.kernel, base_args.padding = 1, "zeros"
-    cfg = config_from_args(base_args)
-    if cfg.dim != 1:
-        raise ConfigError(f"--dim: explore kernel handles 1D configurations, got --dim {cfg.dim}")
-    return cfg
+    return config_from_args(base_args)
 
 
 def run(args) -> int:
@@ -427,7 +424,10 @@ def run(args) -> int:
     cfg = _base_config(args)
     cfg.with_(kernel=kernels[-1])  # the largest row within the engine's limits (ConfigError names --kernel)
     tcfg = None
-    if args.train:
+    if args.train and cfg.dim == 2:
+        progress_console().print("explore kernel --dim 2: the trained columns are 1D only; deriving only",
+                                 markup=False)
+    elif args.train:
         from radiuscnn.cli import train_config_from_args
         from radiuscnn.commands._limits import check_amplitudes_representable, check_training_size
 

@@ -219,7 +219,8 @@ def test_A4_constructions_pass_an_independent_forward_pass(name, k, padding):
             y = numpy_gap_output(c, detail.params, act, r, amplitudes)
             assert np.max(np.abs(y - r)) < 1e-8, (act, r)
         if dict(row.min_channels_status)[act] == "exact" and widths[act] == 2:
-            assert detail.lower_bound.one_channel_impossible
+            # one channel excluded: bulk-pair argument or a certified complete regime search
+            assert detail.lower_bound.one_channel_impossible or detail.searches[0].excludes
 
 
 # --------------------------------------------------------------------------------------------

@@ -55,9 +55,10 @@ CLAIMS: tuple[Claim, ...] = (
         how="SymPy at `a = 0`; mpmath losses",
         tolerances={}, sample={}, report_label="sec:a3", measure=X.measure_a3, decide=X.decide_a3),
     Claim(
-        id="A4", title="minimal width per activation", theory="5.7",
-        exact="each construction is proved exact; one channel fewer is excluded by the derived lower bound",
-        numerical="", how="constructions proved exact; lower bound derived",
+        id="A4", title="minimal width per activation, on every radius set", theory="5.7",
+        exact="each construction is proved exact; one channel fewer is excluded by the bulk-pair argument or by "
+              "an exhaustive regime search with exact LP (Farkas) certificates, else the width is an upper bound",
+        numerical="", how="constructions proved exact; lower bound derived or searched, else `upper bound`",
         tolerances={}, sample={}, report_label="sec:a4", measure=X.measure_a4, decide=X.decide_a4),
     Claim(
         id="I1", title="training invariants: balancedness, reflection, FC background weights", theory="5.8",
@@ -80,6 +81,13 @@ CLAIMS: tuple[Claim, ...] = (
         numerical="trained 2D networks compared with the floor and the ring law",
         how="exact enumeration and proof; trained comparison numerical",
         tolerances={}, sample={}, report_label="sec:d1", measure=X.measure_d1, decide=X.decide_d1),
+    Claim(
+        id="D2", title="two dimensions: window patterns, rank, and two channels exact", theory="5.14",
+        exact="pattern counts and the exact rank of the 2D fixed-amplitude system; the two-channel ReLU row "
+              "counter proved exact on the whole interval; minimal widths per activation (upper bounds in 2D)",
+        numerical="the independent brute-force rank is numpy's float rank",
+        how="exact vs numpy brute force; interval proof",
+        tolerances={}, sample={}, report_label="sec:d1", measure=X.measure_d2, decide=X.decide_d2),
     Claim(
         id="L1", title="loss landscape: exact regime minima, the linear plateau, dead units, the way off the plateau",
         theory="5.11",

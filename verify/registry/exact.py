@@ -217,3 +217,35 @@ def decide_d1(n, tol):
     if not n["fc_exact"]:
         return "failed", "the FC ring law is not exact"
     return "proved", "GAP floor attained exactly; FC ring law exact"
+
+
+# ---------------------------------------------------------------------------------------- D2
+def measure_d2(claim, inputs: Inputs):
+    """2D on a par with 1D: the window patterns and the exact rank of the fixed-amplitude
+    system (``theory.patterns``) against an independent numpy brute force
+    (``verify.brute_force_2d``: explicit images, sliding windows, float rank), and the
+    two-channel ReLU row counter (``theory.disk_width``) proved exact on the whole interval."""
+    from radiuscnn.theory.disk_width import construction_json
+    from radiuscnn.theory.patterns import pattern_system, pattern_table
+    from radiuscnn.verify import brute_force_2d as bf2
+
+    cfg2 = inputs.cfg2 if inputs.cfg2 is not None else inputs.cfg
+    if cfg2.dim != 2:
+        return not_applicable("a 2D claim; no 2D configuration given")
+    table, system = pattern_table(cfg2), pattern_system(cfg2)
+    con = construction_json(cfg2)
+    numbers = {"n_patterns": table.n_patterns, "brute_force_n_patterns": len(bf2.distinct_windows(cfg2)),
+               "constraint_rank": system.rank, "brute_force_rank": bf2.rank(cfg2),
+               "row_counter": None if con is None else con["proof"]["status"]}
+    return numbers, {"radii": len(cfg2.radii)}, {"construction": con}
+
+
+def decide_d2(n, tol):
+    if n["n_patterns"] != n["brute_force_n_patterns"] or n["constraint_rank"] != n["brute_force_rank"]:
+        return "failed", "the 2D patterns or rank differ from the brute force"
+    if n["row_counter"] is None:
+        return "failed", "no row counter for this configuration"
+    if n["row_counter"] != "proved":
+        return "failed", f"the row counter is {n['row_counter']}, not proved exact"
+    return "proved", (f"{n['n_patterns']} patterns, rank {n['constraint_rank']} (brute force agrees); "
+                      "two-channel row counter proved exact")

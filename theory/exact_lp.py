@@ -1,0 +1,206 @@
+"""Exact certificates for small linear feasibility problems ``A x <= b, E x = e`` (x free).
+
+Floating-point LPs (``scipy.optimize.linprog``, HiGHS) find candidates; nothing is concluded
+from them alone. Two exact certificates, each checked in ``Fraction`` arithmetic:
+
+* a feasible point: ``x = x0 + N y`` parametrises ``E x = e`` exactly (SymPy ``rref`` over the
+  rationals); a max-margin LP in ``y`` (``max delta : A (x0 + N y) + delta |A_i| <= b``) gives
+  an interior point, rounded to rationals and checked; rows that are tight at every solution
+  (implicit equalities: their largest possible slack is 0) join ``E`` first;
+* infeasibility (Farkas): ``y >= 0``, ``lambda`` with ``A^T y + E^T lambda = 0`` and
+  ``b . y + e . lambda = -1`` (summing the rows with these weights gives ``0 <= -1``). The float
+  LP's vertex fixes the support of ``y``; the exact solution on that support is projected from
+  the float one and checked (``y >= 0`` and both identities exactly).
+
+(SymPy's own exact simplex, ``sympy.solvers.simplex.linprog``, returned points violating the
+equalities in SymPy 1.14 on these problems, so it is not used.)
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Sequence
+
+import numpy as np
+import sympy as sp
+
+Row = dict  # {column: Fraction}
+TOL = 1e-9
+BOX = 100.0  # |y| <= BOX in the max-margin LP (keeps the rational point small)
+
+
+def _dense(rows: Sequence[tuple[Row, Fraction]], n: int) -> tuple[np.ndarray, np.ndarray]:
+    A = np.zeros((len(rows), n))
+    b = np.zeros(len(rows))
+    for i, (row, rhs) in enumerate(rows):
+        for j, x in row.items():
+            A[i, j] = float(x)
+        b[i] = float(rhs)
+    return A, b
+
+
+def _exact_matrix(rows: Sequence[tuple[Row, Fraction]], n: int) -> tuple[list[list[Fraction]], list[Fraction]]:
+    A = [[Fraction(0)] * n for _ in rows]
+    for i, (row, _) in enumerate(rows):
+        for j, x in row.items():
+            A[i][j] += Fraction(x)
+    return A, [Fraction(r) for _, r in rows]
+
+
+def _to_fraction(x) -> Fraction:
+    x = sp.Rational(x)
+    return Fraction(int(x.p), int(x.q))
+
+
+def affine_parametrisation(E: list[list[Fraction]], e: list[Fraction], n: int):
+    """``(x0, N)`` with ``{x : E x = e} = {x0 + N y}`` exactly, or ``None`` when inconsistent."""
+    if not E:
+        return [Fraction(0)] * n, [[Fraction(int(i == j)) for j in range(n)] for i in range(n)]
+    from sympy.polys.domains import QQ
+    from sympy.polys.matrices import DomainMatrix
+
+    rows = [[QQ(x.numerator, x.denominator) for x in row] + [QQ(r.numerator, r.denominator)]
+            for row, r in zip(E, e)]
+    rref, pivots = DomainMatrix(rows, (len(E), n + 1), QQ).rref()
+    aug = rref.to_Matrix()
+    if n in pivots:
+        return None
+    x0 = [Fraction(0)] * n
+    for i, p in enumerate(pivots):
+        x0[p] = _to_fraction(aug[i, n])
+    free = [j for j in range(n) if j not in pivots]
+    N = [[Fraction(0)] * len(free) for _ in range(n)]
+    for f, j in enumerate(free):
+        N[j][f] = Fraction(1)
+        for i, p in enumerate(pivots):
+            N[p][f] = -_to_fraction(aug[i, j])
+    return x0, N
+
+
+def satisfies(A, b, E, e, x) -> bool:
+    """Exact check of ``A x <= b`` and ``E x = e``."""
+    def dot(row):
+        return sum((a * xi for a, xi in zip(row, x) if a), Fraction(0))
+
+    return all(dot(r) <= bi for r, bi in zip(A, b)) and all(dot(r) == ei for r, ei in zip(E, e))
+
+
+def _max_margin(G: np.ndarray, h: np.ndarray):
+    """``max delta`` s.t. ``G y + delta |G_i| <= h``, ``delta <= 1``; returns ``(delta, y)``."""
+    from scipy.optimize import linprog
+
+    m, d = G.shape
+    norms = np.linalg.norm(G, axis=1)
+    norms[norms == 0] = 1.0
+    c = np.zeros(d + 1)
+    c[-1] = -1.0
+    res = linprog(c, A_ub=np.hstack([G, norms[:, None]]), b_ub=h,
+                  bounds=[(-BOX, BOX)] * d + [(None, 1.0)], method="highs")
+    if res.status != 0:
+        return None, None
+    return res.x[-1], res.x[:-1]
+
+
+def exact_point(ub: Sequence[tuple[Row, Fraction]], eq: Sequence[tuple[Row, Fraction]], n: int,
+                rounds: int = 6) -> list[Fraction] | None:
+    """A rational ``x`` with ``A x <= b``, ``E x = e`` (checked exactly), or ``None``."""
+    A, b = _exact_matrix(ub, n)
+    E, e = _exact_matrix(eq, n)
+    A_all, b_all = None, None
+    for _ in range(rounds):
+        par = affine_parametrisation(E, e, n)
+        if par is None:
+            return None
+        x0, N = par
+        d = len(N[0]) if N else 0
+        if not A or d == 0:
+            return x0 if satisfies(A_all or A, b_all or b, E, e, x0) else None
+        Af = np.array([[float(x) for x in row] for row in A])
+        Nf = np.array([[float(x) for x in row] for row in N])
+        x0f = np.array([float(x) for x in x0])
+        G = Af @ Nf
+        h = np.array([float(x) for x in b]) - Af @ x0f
+        delta, y = _max_margin(G, h)
+        if delta is None:
+            return None
+        if delta > TOL:
+            for den in (1, 2, 10, 100, 10**4, 10**6, 10**9):
+                yq = [Fraction(v).limit_denominator(den) for v in y]
+                x = [x0[i] + sum((N[i][j] * yq[j] for j in range(d) if N[i][j]), Fraction(0)) for i in range(n)]
+                if satisfies(A_all or A, b_all or b, E, e, x) and satisfies(A, b, E, e, x):
+                    return x
+            return None
+        # implicit equalities: rows whose slack cannot be made positive
+        slack = h - G @ y
+        tight = [i for i in range(len(A)) if slack[i] < 1e-7]
+        added = False
+        from scipy.optimize import linprog
+
+        moved = []
+        for i in tight:
+            res = linprog(G[i], A_ub=G, b_ub=h, bounds=[(-BOX, BOX)] * d, method="highs")
+            if res.status == 0 and h[i] - res.fun < 1e-8:
+                moved.append(i)
+        if not moved:
+            return None
+        # implicit equalities join E (and are still checked as inequalities at the end)
+        E += [A[i] for i in moved]
+        e += [b[i] for i in moved]
+        keep = [i for i in range(len(A)) if i not in moved]
+        A_all, b_all = A_all or A, b_all or b
+        A, b = [A[i] for i in keep], [b[i] for i in keep]
+    return None
+
+
+def farkas_certificate(ub, eq, n: int):
+    """Exact ``(y, lam)`` proving ``A x <= b, E x = e`` infeasible, or ``None``."""
+    from scipy.optimize import linprog
+
+    A, b = _exact_matrix(ub, n)
+    E, e = _exact_matrix(eq, n)
+    m, p = len(A), len(E)
+    Af = np.array([[float(x) for x in row] for row in A]).reshape(m, n)
+    Ef = np.array([[float(x) for x in row] for row in E]).reshape(p, n)
+    # variables (y, lam): A^T y + E^T lam = 0, y >= 0; minimise b.y + e.lam (bounded box)
+    M = np.hstack([Af.T, Ef.T])
+    c = np.concatenate([[float(x) for x in b], [float(x) for x in e]])
+    res = linprog(c, A_eq=M, b_eq=np.zeros(n), bounds=[(0, 1)] * m + [(-1, 1)] * p, method="highs")
+    if res.status != 0 or res.fun > -TOL:
+        return None
+    z = res.x / -res.fun  # scaled so the objective is -1
+    support = [i for i in range(m) if z[i] > TOL]
+    cols = support + [m + j for j in range(p)]
+    # exact system on the support: [A_S^T E^T] (y_S, lam) = 0, b_S.y_S + e.lam = -1
+    rows = [[A[i][k] for i in support] + [E[j][k] for j in range(p)] for k in range(n)]
+    rows.append([b[i] for i in support] + [e[j] for j in range(p)])
+    rhs = [Fraction(0)] * n + [Fraction(-1)]
+    par = affine_parametrisation(rows, rhs, len(cols))
+    if par is None:
+        return None
+    x0, N = par
+    zf = np.array([z[i] for i in cols])
+    if N and N[0]:
+        Nf = np.array([[float(x) for x in row] for row in N])
+        t, *_ = np.linalg.lstsq(Nf, zf - np.array([float(x) for x in x0]), rcond=None)
+        tq = [Fraction(v).limit_denominator(10**6) for v in t]
+        sol = [x0[i] + sum((N[i][j] * tq[j] for j in range(len(tq))), Fraction(0)) for i in range(len(cols))]
+    else:
+        sol = x0
+    y = [Fraction(0)] * m
+    for i, s in zip(support, sol[: len(support)]):
+        y[i] = s
+    lam = sol[len(support):]
+    return (y, lam) if check_farkas(ub, eq, n, y, lam) else None
+
+
+def check_farkas(ub, eq, n: int, y, lam) -> bool:
+    """Exact check: ``y >= 0``, ``A^T y + E^T lam = 0`` and ``b . y + e . lam < 0``."""
+    A, b = _exact_matrix(ub, n)
+    E, e = _exact_matrix(eq, n)
+    if len(y) != len(A) or len(lam) != len(E) or any(yi < 0 for yi in y):
+        return False
+    for k in range(n):
+        if sum((A[i][k] * y[i] for i in range(len(A))), Fraction(0)) + \
+                sum((E[j][k] * lam[j] for j in range(len(E))), Fraction(0)) != 0:
+            return False
+    return sum((bi * yi for bi, yi in zip(b, y)), Fraction(0)) + sum((ei * li for ei, li in zip(e, lam)), Fraction(0)) < 0

@@ -1,0 +1,131 @@
+"""Converged 2D training (issue 14): GAP with C = 1 and C = 2 and FC, every network analysed.
+
+For each variant :func:`converged_variant` trains an ensemble (:func:`numeric.ensemble.train`),
+measures whether the loss curve is *flat* (the median over members of the relative change of
+the loss over the last ``tail`` fraction of the recorded history is at most ``flat_tol``), and
+analyses every member:
+
+* its exact verdict: the trained float weights are dyadic rationals (``Params2D.from_ensemble``)
+  and :func:`theory.disk.prove_2d` gives the exact supremum of ``|y - rho|`` over ``R x A``
+  (GAP heads; FC members are evaluated on the amplitude grid, numerical);
+* its family: ``background counter`` (one channel, ``b > 0``, every pattern that meets its
+  effective support killed on the whole interval), ``row counter`` (two channels, both
+  background counters, and ``rho`` exactly affine in their two background counts: the D2
+  construction up to near-zero taps), ``two counters`` (both counters, not affine),
+  ``ring-law regime`` (FC: every nonempty pattern killed, some ``b > 0``), ``none``;
+* against the theory: the one-channel floor (:func:`theory.disk_width.one_unit_floor`; a
+  network below it must give up invariance: its output moves with ``a``), the row counter
+  (exact, D2) and the ring law (FC, :func:`verify.trained_2d.compare_fc`).
+
+The summary states the budget (seeds, steps, optimizer, lr, dtype) and the wall time.
+Everything trained here is numerical; only the per-network verdicts are exact.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from radiuscnn.theory.config import Config
+from radiuscnn.theory.disk import Params2D, least_squares_exact, prove_2d, background_count
+from radiuscnn.theory.disk_width import one_unit_floor
+from radiuscnn.verify.trained_2d import _counter_family, compare_fc, compare_gap, effective_support
+
+INVARIANT_SPREAD = 1e-6  # output change over the amplitude grid below which a network counts as invariant
+
+
+def flatness(history: np.ndarray, tail: float = 0.2) -> float:
+    """Median over members of ``|L(t_end - tail T) - L(t_end)| / max(L(t_end), 1e-12)``."""
+    h = np.asarray(history, dtype=float)
+    start = h[int(round((1 - tail) * (len(h) - 1)))]
+    end = h[-1]
+    return float(np.median(np.abs(start - end) / np.maximum(end, 1e-12)))
+
+
+@dataclass(frozen=True)
+class MemberVerdict:
+    member: int
+    rmse: float
+    spread: float
+    family: str
+    exact_max_error: float | None
+
+    def to_json(self) -> dict:
+        return {"member": self.member, "rmse": self.rmse, "spread": self.spread, "family": self.family,
+                "exact_max_error": self.exact_max_error}
+
+
+def gap_family(cfg: Config, w: np.ndarray, b: np.ndarray, tau: float = 0.1) -> str:
+    """Family of one GAP member with filters ``w`` (C, k, k) and biases ``b`` (C,)."""
+    sups = []
+    for c in range(w.shape[0]):
+        sup = effective_support(cfg, w[c], float(b[c]), tau)
+        ok, _ = _counter_family(cfg, w[c], float(b[c]), sup)
+        if not ok or not sup:
+            return "none"
+        sups.append(sup)
+    if len(sups) == 1:
+        return "background counter"
+    counts = [[background_count(cfg, rho, s) for rho in cfg.radii] for s in sups]
+    _, sse = least_squares_exact(counts, cfg.radii)
+    return "row counter" if sse == 0 else "two counters"
+
+
+def analyse_gap(cfg: Config, params: dict, prove: bool = True) -> tuple[list[MemberVerdict], dict]:
+    comparison = compare_gap(cfg, params)
+    p = {k: (v.detach().cpu().double().numpy() if hasattr(v, "detach") else np.asarray(v)) for k, v in params.items()}
+    out = []
+    for net in comparison.nets:
+        e = net.member
+        fam = gap_family(cfg, p["w"][e], p["b"][e])
+        err = None
+        if prove:
+            proof = prove_2d(cfg, Params2D.from_ensemble(params, e))
+            err = float(proof.max_error)
+        out.append(MemberVerdict(e, net.rmse, net.spread, fam, err))
+    return out, comparison.summary()
+
+
+def converged_variant(cfg: Config, tcfg, prove: bool = True) -> dict:
+    """Train ``cfg`` (2D, relu) with ``tcfg`` and analyse every member (module docstring)."""
+    from radiuscnn.numeric.ensemble import train
+
+    start = time.perf_counter()
+    run = train(cfg, tcfg)
+    seconds = time.perf_counter() - start
+    history = run.history.detach().cpu().double().numpy()
+    floor = one_unit_floor(cfg)["rmse"]
+    out = {"head": cfg.head, "channels": cfg.channels, "seconds": seconds,
+           "budget": {"seeds": tcfg.seeds, "steps": tcfg.steps, "optimizer": tcfg.optimizer,
+                      "lr": tcfg.lr, "dtype": tcfg.dtype, "amplitudes": tcfg.amplitudes},
+           "flatness": flatness(history), "final_loss_median": float(np.median(history[-1])),
+           "success_rate": run.success_rate, "floor": floor}
+    if cfg.head == "fc":
+        out["ring_law"] = compare_fc(cfg, run.params).summary()
+        return out
+    members, summary = analyse_gap(cfg, run.params, prove)
+    families: dict[str, int] = {}
+    for m in members:
+        families[m.family] = families.get(m.family, 0) + 1
+    below = [m for m in members if m.rmse < floor - 1e-6]
+    out.update(
+        families=families,
+        members=[m.to_json() for m in members],
+        below_floor=len(below),
+        below_floor_invariant=sum(1 for m in below if m.spread < INVARIANT_SPREAD),
+        exact=sum(1 for m in members if m.exact_max_error == 0),
+        comparison=summary,
+    )
+    return out
+
+
+def converged_2d(cfg: Config, tcfg, prove: bool = True) -> dict:
+    """GAP C = 1, GAP C = 2 and FC (one channel), relu, on the 2D ``cfg``."""
+    base = cfg.with_(activation="relu")
+    return {
+        "gap_C1": converged_variant(base.with_(head="gap", channels=1), tcfg, prove),
+        "gap_C2": converged_variant(base.with_(head="gap", channels=2), tcfg, prove),
+        "fc": converged_variant(base.with_(head="fc", channels=1), tcfg, prove),
+    }
