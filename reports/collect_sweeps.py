@@ -93,6 +93,17 @@ def collect_atlas(ctx: Context) -> dict:
     return out
 
 
+def collect_d2(ctx: Context) -> dict:
+    """D2 on the 2D configuration: patterns and exact rank, the headline one-channel floor (the
+    minimum over supports), the row counter and the minimal widths (the registry's D2 decision
+    and theory.patterns / theory.disk_width)."""
+    from radiuscnn.theory.disk_width import d2_json
+    from radiuscnn.theory.patterns import patterns_json
+
+    d2 = ctx.claim("D2")
+    return {"claim": d2.to_json(), **patterns_json(ctx.cfg2), **d2_json(ctx.cfg2)}
+
+
 def collect_d1(ctx: Context) -> dict:
     """D1 on the 2D configuration: GAP error floor and FC ring law (the registry's D1
     evidence, theory.disk, exact), and trained 2D networks compared with them
@@ -102,7 +113,7 @@ def collect_d1(ctx: Context) -> dict:
     cfg2 = ctx.cfg2
     evidence = ctx.claim("D1").evidence
     out = {"config": cfg2.to_json(), "M": cfg2.M, "n_outputs": cfg2.n_outputs, "gap": evidence["gap"],
-           "fc": evidence["fc"]}
+           "fc": evidence["fc"], "d2": collect_d2(ctx)}
     tcfg2 = ctx.tcfg.with_(seeds=min(ctx.tcfg.seeds, D1_MEMBERS), steps=min(ctx.tcfg.steps, D1_STEPS))
     ctx.stages.stage(f"two dimensions (D1): training {tcfg2.seeds} networks x 4 variants, {tcfg2.steps} steps")
     try:

@@ -236,7 +236,7 @@ def measure_d2(claim, inputs: Inputs):
     con = construction_json(cfg2)
     numbers = {"n_patterns": table.n_patterns, "brute_force_n_patterns": len(bf2.distinct_windows(cfg2)),
                "constraint_rank": system.rank, "brute_force_rank": bf2.rank(cfg2),
-               "row_counter": None if con is None else con["proof"]["status"]}
+               "row_counter": None if con is None else ("proved" if con["proof"]["exact"] else "refuted")}
     return numbers, {"radii": len(cfg2.radii)}, {"construction": con}
 
 
