@@ -87,7 +87,6 @@ EXPLORE = [
     (["--plot", "rows.txt"], "--plot"),
     (["--plot", "{dir}"], "--plot"),
     (["--plot", "{file}/plot.pdf"], "--plot"),
-    (["--dim", "2"], "--dim"),
 ]
 
 CHECK = [  # (argv, text, exit code): 1 for a run that cannot be used, 2 for argparse
@@ -120,7 +119,7 @@ def catalogue() -> list[tuple[list[str], str, int]]:
     for flags, text in TRAIN_FLAGS:
         out += [(["train", "--steps", "1", "--out", "{dir}/t", *flags], text, 2),
                 (["report", "--tex-only", "--out", "{dir}/r", *flags], text, 2)]
-        if "--dim" not in flags:  # explore kernel refuses --dim 2 first
+        if "--dim" not in flags:  # a 2D explore row is derived only, so training flags do not apply
             out.append((["explore", "kernel", "--kernels", "3", "--steps", "1", *flags], text, 2))
     for flags, text in OUT_DIR:
         if "--threads" not in flags:

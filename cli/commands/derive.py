@@ -67,7 +67,9 @@ def run(args) -> int:
     for line in scope_lines(cfg):
         print(line)
     if cfg.dim == 2:
-        print(derivation_text_2d(derivation_json(cfg)))
+        width = max(40, shutil.get_terminal_size((80, 24)).columns)
+        for line in derivation_text_2d(derivation_json(cfg)).splitlines():
+            _print_wrapped(line, width)
         return 0
     from radiuscnn.theory.derive import derive
 
@@ -85,14 +87,16 @@ def run(args) -> int:
     if "background_counter" in data:
         _print_wrapped(f"background counter (A1): {data['background_counter']}", width)
     if "min_channels" in data:
-        print(min_channels_text(cfg))
+        for line in min_channels_text(cfg).splitlines():
+            _print_wrapped(line, width)
     return 0
 
 
 def _print_wrapped(text: str, width: int) -> None:
     import textwrap
 
-    print(textwrap.fill(text, width, subsequent_indent="    ", break_on_hyphens=False))
+    indent = " " * (len(text) - len(text.lstrip()))
+    print(textwrap.fill(text, width, initial_indent="", subsequent_indent=indent + "    ", break_on_hyphens=False))
 
 def min_channels_text(cfg) -> str:
     """The A4 lines of the plain output: one sentence per activation saying which case holds."""
