@@ -30,18 +30,10 @@ from fractions import Fraction
 
 import torch
 
-from radiuscnn.theory.config import Config, ConfigError
+from radiuscnn.theory.config import Config
+from radiuscnn.theory.landscape import amplitude_grid  # noqa: F401 - the one training grid, re-exported
 
 
-def amplitude_grid(cfg: Config, n: int) -> tuple[Fraction, ...]:
-    """The ``n`` evenly spaced training amplitudes over ``[a_min, a_max]`` (both endpoints),
-    or ``(a_min,)`` when ``n == 1`` or the amplitude is fixed."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ConfigError(f"--amplitudes: the number of amplitude grid points must be an integer >= 1, got {n!r}")
-    if n == 1 or cfg.fixed_amplitude:
-        return (cfg.a_min,)
-    step = (cfg.a_max - cfg.a_min) / (n - 1)
-    return tuple(cfg.a_min + j * step for j in range(n))
 
 
 def pulse(cfg: Config, r: int, a: float, dtype: torch.dtype = torch.float64) -> torch.Tensor:

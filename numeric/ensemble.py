@@ -173,17 +173,17 @@ def _run(
             optimizer.zero_grad(set_to_none=True)
             per_member.sum().backward()
             optimizer.step()
+    return _result(snapshot(), history, marks, tcfg, member_seeds, start, records if record is not None else None)
+
+
+def _result(params, history, marks, tcfg, member_seeds, start, records) -> "TrainResult":
+    """The :class:`TrainResult` of a finished run (both engines)."""
     loss = history[-1]
     return TrainResult(
-        params=snapshot(),
-        loss=loss,
-        history_steps=tuple(sorted(marks)),
-        history=torch.stack(history),
-        success=succeeded(loss, tcfg.tolerance),
-        tolerance=tcfg.tolerance,
-        member_seeds=member_seeds,
+        params=params, loss=loss, history_steps=tuple(sorted(marks)), history=torch.stack(history),
+        success=succeeded(loss, tcfg.tolerance), tolerance=tcfg.tolerance, member_seeds=member_seeds,
         seconds=time.perf_counter() - start,
-        records={k: torch.stack(v) for k, v in records.items()} if record is not None else None,
+        records={k: torch.stack(v) for k, v in records.items()} if records is not None else None,
     )
 
 
@@ -223,18 +223,8 @@ def _run_fast(
                 break
             fastgrad.gradient(cfg, rplan, packed.params, d, saved, packed.grads)
             optimizer.step(packed.grad)
-    loss = history[-1]
-    return TrainResult(
-        params=packed.snapshot(),
-        loss=loss,
-        history_steps=tuple(sorted(marks)),
-        history=torch.stack(history),
-        success=succeeded(loss, tcfg.tolerance),
-        tolerance=tcfg.tolerance,
-        member_seeds=member_seeds,
-        seconds=time.perf_counter() - start,
-        records={k: torch.stack(v) for k, v in records.items()} if record is not None else None,
-    )
+    return _result(packed.snapshot(), history, marks, tcfg, member_seeds, start,
+                   records if record is not None else None)
 
 
 DEFAULT_ENGINES = {"float64": "fast", "float32": "autograd"}

@@ -162,14 +162,6 @@ def _equation_rows(cfg, lay, sigma, r, assign, signs):
     return [(slope, Fraction(0)), (value, Fraction(r))]
 
 
-def _dense(rows, n):
-    A = np.zeros((len(rows), n))
-    b = np.zeros(len(rows))
-    for i, (row, rhs) in enumerate(rows):
-        for j, x in row.items():
-            A[i, j] = float(x)
-        b[i] = float(rhs)
-    return A, b
 
 
 class _Budget(Exception):
@@ -209,8 +201,8 @@ class _Search:
         self.lps += 1
         n = self.lay.n
         bub, beq = self.bound_rows()
-        A_ub, b_ub = _dense(ub + bub, n) if ub + bub else (None, None)
-        A_eq, b_eq = _dense(eq + beq, n) if eq + beq else (None, None)
+        A_ub, b_ub = exact_lp._dense(ub + bub, n) if ub + bub else (None, None)
+        A_eq, b_eq = exact_lp._dense(eq + beq, n) if eq + beq else (None, None)
         res = linprog(np.zeros(n), A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq,
                       bounds=[(None, None)] * n, method="highs")
         return res.status == 0
