@@ -258,3 +258,14 @@ def test_symbolic_equations_match_the_exact_ones(head):
         rename = {sym[f"w[{c},{t}]"]: ns.w[c][t + cfg.h_l] for c in range(2) for t in cfg.offsets}
         rename.update({sym[f"v[{c}]"]: ns.v[c] for c in range(2)})
         assert sp.expand(symbolic_equation(cfg, generic, act, eq).subs(rename) - theirs) == 0
+
+
+def test_family_labels_have_no_dots():
+    """Family names are keys of the report's results, whose citation paths are dotted."""
+    from radiuscnn.verify.families import counter_kind, run_label
+
+    runs = [(0,), (2,), (-1, 0, 1), (1, 2), (-2, 0)]
+    assert run_label((1, 2)) == "taps 1 to 2" and run_label((0,)) == "centre tap"
+    for run in runs:
+        assert "." not in run_label(run)
+    assert "." not in counter_kind(runs)

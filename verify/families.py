@@ -25,14 +25,15 @@ CONSTANT = "constant"
 
 
 def run_label(run: tuple[int, ...]) -> str:
-    """``centre tap`` for ``{0}``, else ``run {t0..t1}`` (``run {t}`` for one tap)."""
+    """``centre tap`` for ``{0}``, ``tap t`` for one tap, else ``taps t0 to t1`` (no dots: the
+    label is a key of the report's results, whose paths are dotted)."""
     if run == (0,):
         return "centre tap"
     if len(run) == 1:
         return f"tap {run[0]}"
     if run == tuple(range(run[0], run[-1] + 1)):
-        return f"run {{{run[0]}..{run[-1]}}}"
-    return "run {" + ",".join(map(str, run)) + "}"
+        return f"taps {run[0]} to {run[-1]}"
+    return "taps " + ", ".join(map(str, run))
 
 
 def counter_kind(crossing_runs) -> str:

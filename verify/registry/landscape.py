@@ -84,7 +84,7 @@ def decide_l1(numbers, tolerances):
     if numbers.get("escape_lowers") is False:
         return "failed", "the derived direction from the plateau boundary does not lower the loss"
     escape = f"; exact descent from the boundary to {numbers['escape_loss']}" if "escape_loss" in numbers else ""
-    return "proved", (f"L_plateau* = {numbers['plateau_loss']}, dead loss {numbers['dead_loss']} = Var(r)"
+    return "proved", (f"plateau loss {numbers['plateau_loss']}, dead loss {numbers['dead_loss']} = Var(r)"
                       f"{escape}")
 
 
