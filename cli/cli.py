@@ -123,6 +123,14 @@ def _on_sigterm(signum, frame):
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The ``radiuscnn`` command: exit status 0 done, 1 failed, 2 bad input, 130/143 interrupted."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt as interrupt:  # escaped the handler below (e.g. a signal during its clean-up)
+        return 143 if isinstance(interrupt, Terminated) else 130
+
+
+def _main(argv: list[str] | None) -> int:
     import signal
     import threading
 
