@@ -183,4 +183,8 @@ def collect_landscape(ctx: Context) -> dict:
     data = report_data(ctx.cfg, ctx.tcfg.amplitudes, l2.evidence["landscapes"], ctx.analyses, init)
     out.update({"l2": l2.to_json(), "l3": l3.to_json(), **data})
     out["networks"] = sorted(out["networks"], key=lambda n: n["index"])
+    from radiuscnn.verify.atlas import default_grid
+    from radiuscnn.verify.landscape_report import atlas_verdicts
+
+    out["atlas"] = atlas_verdicts(*(ctx.atlas_grid if ctx.atlas_grid is not None else default_grid()))
     return out

@@ -101,3 +101,32 @@ def initial_regime_outcome(cfg: Config, n_amplitudes: int, init: dict, lands) ->
     return {"table": [{"predicted": p, "observed": o, "count": n} for (p, o), n in sorted(table.items())],
             "rates": rates, "dead_at_init": dead}
 
+
+
+def atlas_verdicts(base: Config, tcfg, axes: dict, cache=None) -> dict:
+    """L2 on a success-atlas grid (``verify.atlas.default_grid`` form ``(base, tcfg, axes)``):
+    every network of every piecewise-linear GAP cell certified (``verify.landscape.certify``),
+    trained through the atlas cache. Returns per-cell and total verdict counts and whether every
+    local-minimum certificate has its point inside the open regime."""
+    from radiuscnn.verify import atlas as atlas_mod
+    from radiuscnn.verify.landscape import certify_ensemble
+
+    cache = atlas_mod.CACHE if cache is None else cache
+    cells, total, interior = [], {v: 0 for v in VERDICTS}, True
+    for k in axes["kernels"]:
+        for C in axes["channels"]:
+            for activation in axes["activations"]:
+                cfg = base.with_(kernel=k, channels=C, activation=activation)
+                if cfg.head != "gap" or piecewise_linear(cfg.activation, cfg.alpha) is None:
+                    continue
+                run = atlas_mod.train_cached(cfg, tcfg, cache)
+                lands = certify_ensemble(cfg, run.params, tcfg.amplitudes, tcfg.tolerance)
+                counts = {v: sum(land.verdict == v for land in lands) for v in VERDICTS}
+                interior &= all(land.margin is None or land.margin > 0 for land in lands
+                                if land.verdict == "local minimum")
+                cells.append({"kernel": k, "channels": C, "activation": activation, "verdicts": counts})
+                for v, n in counts.items():
+                    total[v] += n
+    networks = sum(total.values())
+    return {"cells": cells, "verdicts": total, "networks": networks, "local_minima_inside_regime": interior,
+            "assigned_fraction": (networks - total["descending"]) / networks if networks else None}

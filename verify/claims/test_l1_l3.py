@@ -391,3 +391,20 @@ def test_L2_fc_head_optimal_given_the_filters():
         assert ratio >= -1e-4, f"net {e}: Hessian eigenvalues {float(ev[0])} .. {float(ev[-1])}"
     print(f"[L2 FC] {tcfg.seeds} networks: head optimal given the filters (gap <= {tcfg.tolerance}); "
           f"smallest Hessian eigenvalue / largest {worst:.3g} (tolerance -1e-4)")
+
+
+# --------------------------------------------------------------------------------------------
+# L2 on the success atlas grid (every piecewise-linear cell)
+# --------------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_L2_atlas_grid_every_network_is_assigned():
+    """At least 99% of the networks of the T1 success atlas grid (``verify.atlas.default_grid``,
+    the piecewise-linear cells) get a verdict other than ``descending``, and every
+    local-minimum certificate has its polished point inside the open regime."""
+    from radiuscnn.verify.atlas import default_grid
+    from radiuscnn.verify.landscape_report import atlas_verdicts
+
+    out = atlas_verdicts(*default_grid())
+    print(f"[L2 atlas] {out['networks']} networks in {len(out['cells'])} cells: {out['verdicts']}")
+    assert out["networks"] and out["local_minima_inside_regime"]
+    assert out["assigned_fraction"] >= 0.99
