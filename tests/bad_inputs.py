@@ -89,6 +89,12 @@ EXPLORE = [
     (["--plot", "{file}/plot.pdf"], "--plot"),
 ]
 
+SWEEP = [  # radiuscnn sweep: the output directory and the grid lists
+    (["--out", "{file}"], "--out"),
+    (["--out", ""], "--out"),
+    (["--out", "{file}/sub"], "--out"),
+]
+
 CHECK = [  # (argv, text, exit code): 1 for a run that cannot be used, 2 for argparse
     (["check"], "RUN_DIR", 2),
     (["check", "{dir}/nowhere"], "missing", 1),
@@ -126,6 +132,7 @@ def catalogue() -> list[tuple[list[str], str, int]]:
             out.append((["train", "--steps", "1", *flags], text, 2))
         out.append((["report", "--tex-only", *flags], text, 2))
     out += [(["explore", "kernel", "--no-train", *flags], text, 2) for flags, text in EXPLORE]
+    out += [(["sweep", "--kernels", "3", "--widths", "1", "--activations", "relu", *flags], text, 2) for flags, text in SWEEP]
     out += CHECK
     out += [(argv, text, 2) for argv, text in OTHER]
     out += _from_other_modules()

@@ -11,9 +11,9 @@ prints the merged success table (``--json``: the merged cells, with weights).
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from radiuscnn.commands._output import console, print_json
+from radiuscnn.commands._paths import path_arg
 from radiuscnn.theory.config import ConfigError
 
 
@@ -32,7 +32,7 @@ def register(sub) -> None:
     g.add_argument("--kernels", help="comma list of kernel sizes (default: --kernel)")
     g.add_argument("--widths", help="comma list of channel counts (default: --channels)")
     g.add_argument("--activations", help="comma list of activations (default: --activation)")
-    g.add_argument("--out", type=Path, required=True, help="folder of the shard files")
+    g.add_argument("--out", type=path_arg, required=True, help="folder of the shard files")
     g.add_argument("--shard-seeds", type=int, default=16, help="seeds per shard (default 16)")
     g.add_argument("--jobs", type=int, default=1, help="worker processes (joblib if installed; default 1)")
     g.add_argument("--shard", help="I/N: run only every N-th shard from I (0 <= I < N)")
@@ -76,8 +76,10 @@ def grid(args):
 
 
 def run(args) -> int:
+    from radiuscnn.commands._paths import check_output_dir
     from radiuscnn.verify import sweep
 
+    args.out = check_output_dir(args.out, "--out")  # before any work
     cells = grid(args)
     select = _select(args.shard)
     trained = sweep.run(cells, args.out, args.shard_seeds, args.jobs, select)
