@@ -160,7 +160,8 @@ def summary_table(cfg, tcfg, analyses, landscapes=None):
     if landscapes is not None:
         table.add_column("critical point", justify="left", overflow="fold", min_width=10)
     for a in analyses:
-        family = a.family if a.generic else f"{a.family} ({len(a.crossings)} crossing)"
+        named = a.generic or "kink)" in a.family  # the family already names its crossing runs
+        family = a.family if named else f"{a.family} ({len(a.crossings)} crossing)"
         _row(
             table, str(a.index), f"{a.loss:.3e}", family,
             "-" if a.max_residual is None else f"{a.max_residual:.3g}",
