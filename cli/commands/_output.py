@@ -28,8 +28,14 @@ def print_json(data) -> None:
 
 
 def console() -> Console:
-    """A console on stdout for results; progress goes to stderr so ``--json`` stays clean."""
-    return Console(highlight=False)
+    """A console on stdout for results; progress goes to stderr so ``--json`` stays clean.
+    Off a terminal (a pipe, a file) tables are not cropped to 80 columns: the width is
+    ``$COLUMNS`` or 160."""
+    import os
+
+    if sys.stdout.isatty():
+        return Console(highlight=False)
+    return Console(highlight=False, width=int(os.environ.get("COLUMNS", 0) or 160))
 
 
 def progress_console() -> Console:

@@ -85,7 +85,7 @@ def run(args) -> int:
         text = text.split("\n\nZero-loss system")[0]
     print(text)
     if "background_counter" in data:
-        _print_wrapped(f"background counter (A1): {data['background_counter']}", width)
+        _print_wrapped(counter_text(cfg, data["background_counter"]), width)
     if "min_channels" in data:
         for line in min_channels_text(cfg).splitlines():
             _print_wrapped(line, width)
@@ -97,6 +97,20 @@ def _print_wrapped(text: str, width: int) -> None:
 
     indent = " " * (len(text) - len(text.lstrip()))
     print(textwrap.fill(text, width, initial_indent="", subsequent_indent=indent + "    ", break_on_hyphens=False))
+
+def counter_text(cfg, bc: dict) -> str:
+    """The A1 line of the plain output, in words."""
+    if bc.get("r_max") is None or bc["r_max"] < 0:
+        return "background counter (A1): none for this configuration"
+    text = (f"background counter (A1): beta = {bc['beta']}, v b = {bc['vb']}; exact on radii 0..{bc['r_max']} "
+            "for every amplitude of the interval")
+    beyond = [r for r in cfg.radii if r > bc["r_max"]]
+    if beyond:
+        which = f"radius {beyond[0]}" if len(beyond) == 1 else f"radii {beyond[0]}..{beyond[-1]}"
+        text += (f"; it fails on the {which} of R (windows there reach the border), "
+                 "so on this R the full-support counter is not exact (A4 may still use a reduced support)")
+    return text
+
 
 def min_channels_text(cfg) -> str:
     """The A4 lines of the plain output: one sentence per activation saying which case holds."""
