@@ -130,12 +130,30 @@ def main(argv: list[str] | None = None) -> int:
         return 143 if isinstance(interrupt, Terminated) else 130
 
 
+NEGATIVE_OK = ("--radii", "--amplitude", "--alpha")  # flags whose value may look like an option
+
+
+def join_negative_values(argv: list[str]) -> list[str]:
+    """``--radii -1:6`` -> ``--radii=-1:6``: argparse takes a value starting with ``-`` for an
+    option ("expected one argument"); joined, the value reaches its own check and message."""
+    out, i = [], 0
+    while i < len(argv):
+        if argv[i] in NEGATIVE_OK and i + 1 < len(argv) and argv[i + 1].startswith("-") \
+                and not argv[i + 1].startswith("--"):
+            out.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
+
+
 def _main(argv: list[str] | None) -> int:
     import signal
     import threading
 
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(join_negative_values(list(sys.argv[1:] if argv is None else argv)))
     if getattr(args, "run", None) is None:  # bare `radiuscnn` or `radiuscnn explore`
         (getattr(args, "parser", None) or parser).print_usage(sys.stderr)
         print(f"{parser.prog}: error: a command is required (see --help)", file=sys.stderr)
@@ -155,12 +173,20 @@ def _main(argv: list[str] | None) -> int:
             sigint = signal.signal(signal.SIGINT, signal.SIG_IGN)
         name = getattr(args, "command", None) or "radiuscnn"
         detail = getattr(interrupt, "detail", None) or "stopped"
-        print(f"radiuscnn {name}: interrupted; {detail}", file=sys.stderr)
-        return 143 if isinstance(interrupt, Terminated) else 130
+        # a detail that already says "interrupted ..." is not prefixed a second time
+        line = detail if detail.startswith("interrupted") else f"interrupted; {detail}"
+        print(f"radiuscnn {name}: {line}", file=sys.stderr)
+        terminated = isinstance(interrupt, Terminated) or getattr(interrupt, "terminated", False)
+        return 143 if terminated else 130
     except BrokenPipeError:
         # the reader closed the pipe (e.g. `| head`): stop quietly, as Unix tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as error:  # e.g. the output place vanished or filled up while working
+        name = getattr(args, "command", None) or "radiuscnn"
+        where = f": {error.filename}" if getattr(error, "filename", None) else ""
+        print(f"radiuscnn {name}: error: {error.strerror or error}{where}", file=sys.stderr)
+        return 1
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

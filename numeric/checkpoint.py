@@ -147,6 +147,8 @@ def _read(path: Path) -> bytes:
 
 def _run_json(root: Path) -> dict:
     path = root / RUN_FILE
+    if root.is_file():
+        raise CheckpointError(f"{root}: is a file, not a run directory")
     if not root.is_dir():
         raise CheckpointError(f"{root}: not a run directory (missing)")
     try:

@@ -37,6 +37,9 @@ CONFIG_FLAGS = [  # configuration flags, bad for every command
     (["--alpha", "0"], "--alpha"),
     (["--alpha", "1"], "--alpha"),
     (["--alpha", "x"], "--alpha"),
+    (["--alpha", "-0.5"], "--alpha"),  # a negative-looking value reaches its own check
+    (["--radii", "-1:6"], "radius -1"),
+    (["--amplitude", "-1:2"], "--amplitude"),
     (["--activation", "ReLU"], "--activation"),
     (["--padding", "SAME"], "--padding"),
     (["--head", ""], "--head"),
@@ -61,6 +64,7 @@ TRAIN_FLAGS = [  # trainer flags (train, explore kernel with training, report)
     (["--amplitude", "1e39"], "--amplitude"),
     (["--amplitude", "1:1.00000001"], "--amplitude"),
     (["--dim", "2", "--size", "129"], "--seeds"),
+    (["--amplitudes", "1"], "an amplitude interval needs --amplitudes >= 2"),  # endpoints included
 ]
 
 OUT_DIR = [
@@ -68,6 +72,11 @@ OUT_DIR = [
     (["--out", ""], "--out"),
     (["--out", "{file}"], "--out"),
     (["--out", "{file}/sub"], "--out"),
+    (["--out", "/proc/radiuscnn-out"], "--out"),  # os.access says yes as root; the probe says no
+]
+
+TRAIN_ONLY = [  # train: an --out that already holds a run needs --overwrite
+    (["--out", "{run}"], "already holds a run"),
 ]
 
 EXPLORE = [
@@ -84,6 +93,7 @@ EXPLORE = [
     (["--csv", ""], "--csv"),
     (["--csv", "{dir}"], "--csv"),
     (["--csv", "{file}/rows.csv"], "--csv"),
+    (["--csv", "/proc/rows.csv"], "--csv"),
     (["--plot", "rows.txt"], "--plot"),
     (["--plot", "{dir}"], "--plot"),
     (["--plot", "{file}/plot.pdf"], "--plot"),
@@ -93,12 +103,15 @@ SWEEP = [  # radiuscnn sweep: the output directory and the grid lists
     (["--out", "{file}"], "--out"),
     (["--out", ""], "--out"),
     (["--out", "{file}/sub"], "--out"),
+    (["--out", "/proc/radiuscnn-sweep"], "--out"),
+    (["--out", "{dir}/sw", "--shard", "3/2"], "--shard"),
+    (["--out", "{dir}/sw", "--amplitudes", "1"], "an amplitude interval needs --amplitudes >= 2"),
 ]
 
 CHECK = [  # (argv, text, exit code): 1 for a run that cannot be used, 2 for argparse
     (["check"], "RUN_DIR", 2),
     (["check", "{dir}/nowhere"], "missing", 1),
-    (["check", "{file}"], "not a run directory", 1),
+    (["check", "{file}"], "is a file, not a run directory", 1),
     (["check", "{dir}"], "run.json", 1),
     (["check", "{run}", "--network", "-1"], "--network", 1),
     (["check", "{run}", "--network", "99"], "--network", 1),
@@ -131,6 +144,7 @@ def catalogue() -> list[tuple[list[str], str, int]]:
         if "--threads" not in flags:
             out.append((["train", "--steps", "1", *flags], text, 2))
         out.append((["report", "--tex-only", *flags], text, 2))
+    out += [(["train", "--steps", "1", *flags], text, 2) for flags, text in TRAIN_ONLY]
     out += [(["explore", "kernel", "--no-train", *flags], text, 2) for flags, text in EXPLORE]
     out += [(["sweep", "--kernels", "3", "--widths", "1", "--activations", "relu", *flags], text, 2) for flags, text in SWEEP]
     out += CHECK

@@ -165,3 +165,15 @@ def test_sigterm_during_train_is_handled_like_ctrl_c(tmp_path):
     assert proc.returncode == 143, err
     assert "Traceback" not in err and len(interrupt_lines(err)) == 1
     assert not out_dir.exists()
+
+
+def test_sigterm_during_explore_exits_143_in_one_line(tmp_path):
+    proc = start(["explore", "kernel", *LONG, "--kernels", "3", "--paddings", "zeros", "--jobs", "1"], tmp_path)
+    said(proc, "radiuscnn explore: ")
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGTERM)
+    err = proc.finish(timeout=30)
+    assert proc.returncode == 143, err
+    lines = interrupt_lines(err)
+    assert "Traceback" not in err and len(lines) == 1, err
+    assert lines[0].count("interrupted") == 1 and "of 1 rows" in lines[0], err

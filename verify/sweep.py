@@ -100,8 +100,8 @@ def pending(cells, out, per_shard: int, select: tuple[int, int] | None = None) -
 
 def run(cells, out, per_shard: int, jobs: int = 1, select: tuple[int, int] | None = None) -> int:
     """Train every pending shard (module docstring); returns how many were trained."""
-    Path(out).mkdir(parents=True, exist_ok=True)
-    todo = pending(cells, out, per_shard, select)
+    todo = pending(cells, out, per_shard, select)  # validates per_shard and select first
+    Path(out).mkdir(parents=True, exist_ok=True)  # only then create anything
     if jobs <= 1 or len(todo) <= 1:
         for shard in todo:
             run_shard(shard, out)

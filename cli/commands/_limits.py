@@ -39,9 +39,19 @@ def check_amplitudes_representable(cfg, dtype: str) -> None:
 MAX_TRAIN_ELEMENTS = 5 * 10**7  # float32: 200 MB per activation tensor; autograd keeps several
 
 
+def check_amplitude_grid(cfg, tcfg) -> None:
+    """An interval ``a_min < a_max`` is trained on ``tcfg.amplitudes`` evenly spaced points,
+    endpoints included: that needs at least 2 points (1 point would train at ``a_min`` only)."""
+    if cfg.a_min < cfg.a_max and tcfg.amplitudes < 2:
+        raise ConfigError(f"--amplitudes: an amplitude interval needs --amplitudes >= 2 (got {tcfg.amplitudes}; "
+                          f"the interval {_show(cfg.a_min)}:{_show(cfg.a_max)} is trained with both endpoints)")
+
+
 def check_training_size(cfg, tcfg) -> None:
     """Refuse an ensemble whose activations would not fit in memory: ``E * C * |samples| *
-    |I|^dim`` numbers per tensor (seeds x channels x radii x amplitudes x outputs)."""
+    |I|^dim`` numbers per tensor (seeds x channels x radii x amplitudes x outputs). Checks
+    :func:`check_amplitude_grid` first (every caller knows both configurations here)."""
+    check_amplitude_grid(cfg, tcfg)
     elements = tcfg.seeds * cfg.channels * len(cfg.radii) * tcfg.amplitudes * cfg.n_outputs
     if elements > MAX_TRAIN_ELEMENTS:
         raise ConfigError(

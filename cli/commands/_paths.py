@@ -1,16 +1,19 @@
 """Output paths checked before any work: a command that would fail to write its result after
 minutes of training says so first, in one line (:class:`~theory.config.ConfigError`, exit 2).
 
-The checks answer "can this process create or overwrite this path?" without creating
-anything: an empty path, an existing file where a directory is expected (or the reverse), a
-parent that is a file, a missing parent that cannot be created, or no write permission on the
-nearest existing ancestor.
+The checks answer "can this process create or overwrite this path?": an empty path, an
+existing file where a directory is expected (or the reverse), a parent that is a file, or a
+nearest existing directory where nothing can be created. ``os.access`` is not enough (as root
+it says yes to ``/proc`` and ``/sys``), so the check probes: it creates and removes a temporary
+directory and a temporary file in the nearest existing directory, and nothing else.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 from radiuscnn.theory.config import ConfigError
@@ -37,8 +40,21 @@ def _check_parent(path: Path, flag: str) -> None:
     ancestor = _nearest_existing(path.parent)
     if not ancestor.is_dir():
         raise ConfigError(f"{flag}: cannot create {str(path)!r}: {str(ancestor)!r} is a file, not a directory")
-    if not os.access(ancestor, os.W_OK | os.X_OK):
-        raise ConfigError(f"{flag}: cannot write to {str(path)!r}: no write permission on {str(ancestor)!r}")
+    _probe(ancestor, path, flag)
+
+
+def _probe(directory: Path, path: Path, flag: str) -> None:
+    """Create (and remove) a temporary directory and file in ``directory``, or refuse."""
+    try:
+        made = tempfile.mkdtemp(prefix=".radiuscnn-probe-", dir=directory)
+        try:
+            with tempfile.NamedTemporaryFile(prefix=".radiuscnn-probe-", dir=made):
+                pass
+        finally:
+            shutil.rmtree(made, ignore_errors=True)
+    except OSError as error:
+        raise ConfigError(f"{flag}: cannot write to {str(path)!r}: cannot create files in "
+                          f"{str(directory)!r} ({error.strerror or error})") from None
 
 
 def check_output_dir(path: str | os.PathLike, flag: str) -> Path:
@@ -49,8 +65,7 @@ def check_output_dir(path: str | os.PathLike, flag: str) -> Path:
     if path.exists():
         if not path.is_dir():
             raise ConfigError(f"{flag}: {str(path)!r} exists and is a file; expected a directory")
-        if not os.access(path, os.W_OK | os.X_OK):
-            raise ConfigError(f"{flag}: cannot write to {str(path)!r}: no write permission")
+        _probe(path, path, flag)
         return path
     _check_parent(path, flag)
     return path
@@ -63,7 +78,11 @@ def check_output_file(path: str | os.PathLike, flag: str) -> Path:
     path = Path(path)
     if path.is_dir():
         raise ConfigError(f"{flag}: {str(path)!r} is a directory; expected a file name")
-    if path.exists() and not os.access(path, os.W_OK):
-        raise ConfigError(f"{flag}: cannot write to {str(path)!r}: no write permission")
+    if path.exists():
+        try:
+            with open(path, "ab"):  # opened for appending, nothing written: the file is unchanged
+                pass
+        except OSError as error:
+            raise ConfigError(f"{flag}: cannot write to {str(path)!r} ({error.strerror or error})") from None
     _check_parent(path, flag)
     return path

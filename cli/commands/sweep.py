@@ -79,14 +79,24 @@ def run(args) -> int:
     from radiuscnn.commands._paths import check_output_dir
     from radiuscnn.verify import sweep
 
-    args.out = check_output_dir(args.out, "--out")  # before any work
+    from radiuscnn.commands._limits import check_amplitudes_representable, check_training_size
+
+    # validate everything before creating anything (the folder included)
+    args.out = check_output_dir(args.out, "--out")
     cells = grid(args)
+    for cfg, tcfg in cells:
+        check_amplitudes_representable(cfg, tcfg.dtype)
+        check_training_size(cfg, tcfg)
     select = _select(args.shard)
+    sweep.pending(cells, args.out, args.shard_seeds, select)  # raises on a bad --shard or --shard-seeds
     trained = sweep.run(cells, args.out, args.shard_seeds, args.jobs, select)
     left = sweep.pending(cells, args.out, args.shard_seeds)
     if left:
-        console().print(f"trained {trained} shard(s); {len(left)} of {len(sweep.shards(cells, args.shard_seeds))} "
-                        f"still to run in {args.out}")
+        total = len(sweep.shards(cells, args.shard_seeds))
+        if args.json:
+            print_json({"pending": len(left), "trained": trained, "shards": total, "out": str(args.out)})
+        else:
+            console().print(f"trained {trained} shard(s); {len(left)} of {total} still to run in {args.out}")
         return 0
     merged = sweep.merge(cells, args.out, args.shard_seeds)
     if args.json:

@@ -23,7 +23,9 @@ def register(sub) -> None:
     add_config_flags(p)
     add_train_flags(p)
     p.add_argument("--out", type=path_arg, default=None,
-                   help="run directory (default runs/<configuration>)")
+                   help="run directory (default runs/<configuration>-<hash of both configurations>)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the run already in --out (otherwise refused)")
     p.add_argument("--json", action="store_true", help="print the metrics as JSON on stdout")
     p.add_argument("--details", action="store_true",
                    help=f"one row per network even above {MAX_MEMBER_ROWS} networks")
@@ -31,10 +33,16 @@ def register(sub) -> None:
 
 
 def default_run_dir(cfg, tcfg) -> Path:
-    """``runs/<dim>d-N..-k..-C..-<activation>-<padding>-<head>-<optimizer>-s<seed>``."""
+    """``runs/<dim>d-N..-k..-C..-<activation>-<padding>-<head>-<optimizer>-s<seed>-<hash>``: the
+    hash (8 hex digits of SHA-256 of both configurations' JSON) tells apart runs that differ in
+    radii, amplitude, seeds, steps or any other field the readable part leaves out."""
+    import hashlib
+
+    data = json.dumps({"config": cfg.to_json(), "train": tcfg.to_json()}, sort_keys=True)
+    digest = hashlib.sha256(data.encode()).hexdigest()[:8]
     return Path("runs") / (
         f"{cfg.dim}d-N{cfg.size}-k{cfg.kernel}-C{cfg.channels}-{cfg.activation}-"
-        f"{cfg.padding}-{cfg.head}-{tcfg.optimizer}-s{tcfg.seed}"
+        f"{cfg.padding}-{cfg.head}-{tcfg.optimizer}-s{tcfg.seed}-{digest}"
     )
 
 
@@ -129,6 +137,11 @@ def run(args) -> int:
     check_amplitudes_representable(cfg, tcfg.dtype)
     check_training_size(cfg, tcfg)
     out_dir = check_output_dir(args.out or default_run_dir(cfg, tcfg), "--out")
+    if (out_dir / "run.json").exists() and not getattr(args, "overwrite", False):
+        from radiuscnn.theory.config import ConfigError
+
+        raise ConfigError(f"--out: {str(out_dir)!r} already holds a run (run.json); "
+                          "pass --overwrite to replace it, or choose another --out")
     try:
         from radiuscnn.numeric.checkpoint import save_run  # imports torch
 
