@@ -44,12 +44,21 @@ class ImportedModel:
     def tolerance(self) -> float:
         return RELATIVE_TOLERANCE * (1 + self.max_output)
 
+    @property
+    def compared(self) -> str:
+        """What ``max_difference`` compares: the user's own module (sigma, padding and all)
+        or, for a bare state_dict, the ``torch.nn`` reference built from the same flags, so
+        a wrong sigma or padding cannot show up in it."""
+        if self.reading.module is not None:
+            return "the original module"
+        return "state_dict: sigma and padding taken from the flags, not checked"
+
     def summary(self) -> str:
         c = self.cfg
         sigma = c.activation + (f"({c.alpha})" if c.activation == "leaky_relu" else "")
         return (f"imported {self.source}: {c.dim}D, C={c.channels} k={c.kernel} {sigma} {c.padding} {c.head}; "
                 f"max |y_imported - y_original| = {self.max_difference:.3g} on {self.samples} samples "
-                f"(tolerance {self.tolerance:.1g})")
+                f"(tolerance {self.tolerance:.1g}; {self.compared})")
 
 
 def config_for(reading: Reading, cfg: Config | None) -> Config:

@@ -38,6 +38,8 @@ from __future__ import annotations
 
 import copy
 import math
+import pickle
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -84,7 +86,7 @@ class Reading:
 # Reading tensors: files and state_dicts
 # --------------------------------------------------------------------------------------------
 def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
+    text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", str(error)).strip().splitlines()  # no ANSI codes
     return text[0][:200] if text else type(error).__name__
 
 
@@ -101,13 +103,18 @@ def load_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
         try:
             return dict(safetensors.torch.load_file(str(path)))
         except Exception as error:  # safetensors has its own error types
-            raise ModelImportError(f"{path}: not a valid safetensors file ({_first_line(error)})") from None
+            raise ModelImportError(f"{path} is not a PyTorch checkpoint or safetensors file "
+                                   f"(safetensors: {_first_line(error)})") from None
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # UnpicklingError, RuntimeError, EOFError ... all mean the same
-        raise ModelImportError(
-            f"{path}: not a checkpoint torch.load(weights_only=True) can read ({_first_line(error)}); "
-            "save model.state_dict() with torch.save or use .safetensors") from None
+    except pickle.UnpicklingError as error:
+        if "Weights only load failed" in str(error):  # a valid pickle of something else than tensors
+            raise ModelImportError(
+                f"{path} is a pickled object, not a state_dict: save model.state_dict() instead "
+                "(loading never executes code)") from None
+        raise ModelImportError(f"{path} is not a PyTorch checkpoint or safetensors file") from None
+    except Exception:  # KeyError, RuntimeError, EOFError ... on a file torch.save did not write
+        raise ModelImportError(f"{path} is not a PyTorch checkpoint or safetensors file") from None
     if isinstance(data, dict):
         for key in ("state_dict", "model_state_dict"):
             if isinstance(data.get(key), dict):

@@ -117,6 +117,10 @@ CHECK = [  # (argv, text, exit code): 1 for a run that cannot be used, 2 for arg
     (["check", "{run}", "--network", "99"], "--network", 1),
     (["check", "{run}", "--network", "x"], "--network", 2),
     (["check", "{run}", "--fail-on", "everything"], "--fail-on", 2),
+    (["check", "{run}", "--kernel", "9", "--activation", "tanh"], "read from the run", 2),
+    (["check", "{run}", "--amplitudes", "3"], "read from the run", 2),
+    (["check", "{run}", "--dim", "2"], "read from the run", 2),
+    (["check", "{run}", "--details", "--network", "0"], "not allowed with", 2),
 ]
 
 OTHER = [

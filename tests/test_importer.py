@@ -290,9 +290,11 @@ FILE_REFUSALS = {
     "mismatched shapes": (lambda p: torch.save(_with(**{"0.bias": torch.zeros(3)}), p), "bias shape"),
     "mismatched head": (lambda p: torch.save(_with(**{"4.weight": torch.zeros(1, 5)}), p), "fits neither"),
     "NaN weights": (lambda p: torch.save(_with(**{"0.weight": torch.full((2, 1, 3), float("nan"))}), p), "NaN"),
-    "pickled module": (lambda p: torch.save(pulse_net(), p), "weights_only"),
+    "pickled module": (lambda p: torch.save(pulse_net(), p), "is a pickled object, not a state_dict"),
+    "garbage bytes": (lambda p: p.write_bytes(b"hello world garbage" * 10), "not a PyTorch checkpoint"),
+    "empty file": (lambda p: p.write_bytes(b""), "not a PyTorch checkpoint"),
     "pickled list": (lambda p: torch.save([torch.zeros(2)], p), "not a state_dict"),
-    "text file": (lambda p: p.write_text("hello\n"), "weights_only"),
+    "text file": (lambda p: p.write_text("hello\n"), "not a PyTorch checkpoint"),
     "bad safetensors": (lambda p: p.with_suffix(".safetensors").write_bytes(b"\x05\x00garbage"), "safetensors"),
 }
 
@@ -310,7 +312,7 @@ def test_bad_model_files_are_refused_in_one_line_without_traceback(case, tmp_pat
     err = capsys.readouterr().err
     assert code == 1
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
-    assert words in err
+    assert words in err and "\x1b" not in err  # our own words, never torch's ANSI-coloured hints
 
 
 def test_cli_refusal_through_the_console_script_has_no_traceback(tmp_path):
@@ -336,6 +338,27 @@ def test_safetensors_file_and_flag_conflicts(tmp_path, capsys):
     assert "max |y_imported - y_original|" in capsys.readouterr().out
     assert main(["check", "--model", str(path), "--kernel", "5"]) == 1
     assert "--kernel 5" in capsys.readouterr().err
+    assert main(["check", "--model", str(path), "--dim", "2"]) == 1  # a Conv1d model is 1D
+    assert "--dim 2" in capsys.readouterr().err
+
+
+def test_check_model_fail_on_and_the_honest_state_dict_comparison(tmp_path, capsys):
+    """An untrained network (outputs near 0, targets r in 0..5) is unsolved: --fail-on
+    applies to --model as to RUN_DIR. A bare state_dict is compared with a reference built
+    from the same flags, so the printed line and the JSON say sigma was not checked."""
+    from radiuscnn.cli import main
+
+    torch.manual_seed(0)
+    path = tmp_path / "net.pt"
+    torch.save(_state_dict(), path)
+    flags = ["check", "--model", str(path), "--size", "11", "--radii", "0:5"]
+    assert main(flags) == 0
+    assert "sigma and padding taken from the flags, not checked" in capsys.readouterr().out
+    assert main([*flags, "--fail-on", "unsolved"]) == 1
+    assert "--fail-on unsolved: 1 of 1 networks unsolved" in capsys.readouterr().err
+    assert main([*flags, "--json", "--fail-on", "unsolved"]) == 1
+    record = json.loads(capsys.readouterr().out)["import"]
+    assert record["activation_checked"] is False and "not checked" in record["compared_with"]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -353,6 +376,8 @@ def test_check_analyses_a_2d_run(tmp_path, capsys):
     assert len(data["networks"]) == 2 and all(n["dim"] == 2 and n["proof"] for n in data["networks"])
     assert main(["check", str(out), "--network", "1"]) == 0
     assert "regime of each channel" in capsys.readouterr().out
+    assert main(["check", str(out), "--fail-on", "unsolved"]) == 1  # 20 steps solve nothing
+    assert "--fail-on unsolved: 2 of 2 networks unsolved" in capsys.readouterr().err
 
 
 def test_2d_families_reject_networks_outside_them():

@@ -130,9 +130,31 @@ def test_verdicts_print_enough_digits_to_see_why():
     assert distinct_digits(0.50003, 0.5) == 5 and distinct_digits(3.11, 0.5) == 3
     verdict = SimpleNamespace(status="refuted", max_error=Fraction(50003, 100000), eps=Fraction(1, 2))
     text = verdict_text(SimpleNamespace(loss=0.1, verdict=verdict, verdict_text="-"))
-    assert text == "refuted: max error 0.50003 > 0.5"
+    assert text == "refuted: max error 0.50003 > eps 1/2"
+    verdict = SimpleNamespace(status="proved", max_error=Fraction(282, 100000), eps=Fraction(1, 2))
+    proved = verdict_text(SimpleNamespace(loss=0.1, verdict=verdict, verdict_text="-"))
+    assert proved == "proved: max error 0.00282 <= eps 1/2"  # not 'within eps=0.00282'
     nan = SimpleNamespace(loss=math.nan, verdict=verdict, verdict_text="-")
     assert verdict_text(nan) == "diverged"
+
+
+def test_check_run_dir_refuses_config_flags_and_details_with_network(tiny_run, capsys):
+    """The configuration of RUN_DIR is its run.json: a flag would be silently ignored."""
+    for flags in (["--kernel", "9", "--activation", "tanh"], ["--amplitudes", "3"], ["--dim", "1"]):
+        assert run_cli(["check", str(tiny_run), *flags]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "read from the run" in err[0] and flags[0] in err[0]
+    assert run_cli(["check", str(tiny_run), "--details", "--network", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "not allowed with" in err and "Traceback" not in err
+
+
+def test_check_network_text_has_no_python_values(tiny_run, capsys):
+    """No 'None' (a distance that does not exist prints '-') and the regime title is complete."""
+    assert main(["check", str(tiny_run), "--network", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "None" not in out and "\x1b" not in out
+    assert "term over [a_min, a_max]" in out
 
 
 # ----------------------------------------------------------------- 10. compact output

@@ -647,10 +647,12 @@ class NetworkAnalysis:
     @property
     def verdict_text(self) -> str:
         v = self.verdict
+        eps = Fraction(v.eps).limit_denominator(10**6)
+        eps = str(eps) if eps.denominator < 1000 else f"{float(v.eps):.3g}"
         if v.status == "proved":
-            return f"proved within eps={float(v.max_error):.3g}"
+            return f"proved: max error {float(v.max_error):.3g} <= eps {eps}"
         if v.status == "refuted":
-            return f"refuted (max error {float(v.max_error):.3g} > {float(v.eps):.3g})"
+            return f"refuted: max error {float(v.max_error):.3g} > eps {eps}"
         return "inconclusive"
 
     @property

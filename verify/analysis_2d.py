@@ -89,10 +89,11 @@ class NetworkAnalysis2D:
     def verdict_text(self) -> str:
         if self.proof is None:
             return "inconclusive"
-        err = self.proof.max_error
+        err, eps = self.proof.max_error, Fraction(self.tolerances.eps).limit_denominator(10**6)
+        eps = str(eps) if eps.denominator < 1000 else f"{float(self.tolerances.eps):.3g}"
         if err <= self.tolerances.eps:
-            return "proved exact" if err == 0 else f"proved within eps={float(err):.3g}"
-        return f"refuted (max error {float(err):.3g} > {float(self.tolerances.eps):.3g})"
+            return "proved exact" if err == 0 else f"proved: max error {float(err):.3g} <= eps {eps}"
+        return f"refuted: max error {float(err):.3g} > eps {eps}"
 
     @property
     def proved(self) -> bool:

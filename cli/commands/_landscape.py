@@ -62,9 +62,10 @@ def tables(cfg, tcfg, land, p):
 
     from radiuscnn.theory.landscape import lifted_names
 
+    distance = "-" if land.distance is None else f"{land.distance:.4g}"
     head = Table(title=escape(f"critical point: {land.verdict}; L_rho* = {land.regime_loss} "
                               f"({float(land.regime_loss):.6g}), gap {float(land.gap):.3g}, "
-                              f"distance {land.distance if land.distance is None else f'{land.distance:.4g}'}; {land.proof}"))
+                              f"distance {distance}; {land.proof}"))
     for name in ("lifted parameter", "x (trained)", "x* (optimal set)"):
         head.add_column(name)
     for name, x, xs in zip(lifted_names(cfg), land.x, land.x_star):

@@ -38,11 +38,12 @@ def register(sub) -> None:
     p.add_argument("run_dir", metavar="RUN_DIR", nargs="?", default=None,
                    help="directory written by 'radiuscnn train --out' (or give --model FILE)")
     p.add_argument("--json", action="store_true", help="machine-readable JSON on stdout")
-    p.add_argument("--network", type=int, metavar="E", default=None,
-                   help="show network E (0-based member index) weight by weight")
+    view = p.add_mutually_exclusive_group()
+    view.add_argument("--network", type=int, metavar="E", default=None,
+                      help="show network E (0-based member index) weight by weight")
+    view.add_argument("--details", action="store_true",
+                      help="one row per network instead of the summary by family and verdict")
     model_input.add_flags(p)
-    p.add_argument("--details", action="store_true",
-                   help="one row per network instead of the summary by family and verdict")
     p.add_argument("--fail-on", choices=FAIL_ON, action="append", default=[],
                    help="exit 1 when some network is refuted (exact verdict) or unsolved (final MSE "
                    "above the tolerance, diverged included); repeatable, for scripts")
@@ -113,14 +114,28 @@ def verdict_text(a) -> str:
         err, eps = float(v.max_error), float(v.eps)
         d = distinct_digits(err, eps)
         if v.status == "proved":
-            return f"proved: max error {err:.{d}g} <= {eps:.{d}g}"
-        return f"refuted: max error {err:.{d}g} > {eps:.{d}g}"
+            return f"proved: max error {err:.{d}g} <= eps {eps_text(v.eps, d)}"
+        return f"refuted: max error {err:.{d}g} > eps {eps_text(v.eps, d)}"
     return a.verdict_text
 
 
+def eps_text(eps, digits: int = 3) -> str:
+    """``eps`` as the fraction it is (``1/2``), or in ``digits`` significant digits."""
+    from fractions import Fraction
+
+    if isinstance(eps, Fraction) and eps.denominator < 1000:
+        return str(eps)
+    return f"{float(eps):.{digits}g}"
+
+
 def verdict_kind(a) -> str:
-    """``proved``, ``refuted``, ``inconclusive`` or ``diverged``."""
-    return "diverged" if not math.isfinite(a.loss) else a.verdict.status
+    """``proved``, ``refuted``, ``inconclusive`` or ``diverged`` (a 1D analysis, or a 2D one of
+    :mod:`verify.analysis_2d`: proved when its exact ``max_error <= eps``)."""
+    if not math.isfinite(a.loss):
+        return "diverged"
+    if not hasattr(a, "verdict"):  # 2D: the proof, or none (inconclusive)
+        return "inconclusive" if a.proof is None else ("proved" if a.proved else "refuted")
+    return a.verdict.status
 
 
 def counts_table(cfg, tcfg, analyses):
@@ -190,7 +205,7 @@ def network_tables(cfg, a, p=None):
         _row(weights, r.name, f"{float(r.value):+.6f}", r.role, r.detail())
     tables = [weights]
     if a.terms:
-        regime = Table(title="regime of each (channel, run) term over [a_min, a_max]")
+        regime = Table(title=escape("regime of each (channel, run) term over [a_min, a_max]"))
         for name in ("channel", "run", "W[J]", "at a_min", "at a_max", "status", "margin / kinks"):
             regime.add_column(name)
         for t in a.terms:
@@ -238,6 +253,11 @@ def run(args) -> int:
 
     if args.model is not None or args.run_dir is None:
         return model_input.run(args)
+    given = model_input.given_config_flags(args)
+    if given:
+        print(f"radiuscnn check: error: {' '.join(given)}: with RUN_DIR the configuration is read from "
+              "the run (its run.json); give these flags with --model FILE only", file=sys.stderr)
+        return 2
     try:
         cfg, tcfg, params, metrics = load_run(args.run_dir)
     except CheckpointError as error:

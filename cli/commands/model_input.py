@@ -26,6 +26,7 @@ def add_flags(p) -> None:
                    help="a PyTorch state_dict (.pt/.pth, read with weights_only=True) or .safetensors file "
                    "of conv(1->C, k) -> sigma -> GAP/FC -> Linear(., 1); the data come from the flags below")
     add_config_flags(p)
+    p.set_defaults(dim=None)  # check: "given" = not None (the model's or the run's dimension otherwise)
     p.add_argument("--amplitudes", type=int, default=None,
                    help="with --model: amplitude grid points of the data set (default: the trainer's)")
 
@@ -35,8 +36,17 @@ def _fail(message: str) -> int:
     return EXIT_FAILURE
 
 
+CONFIG_FLAGS = ("dim", "size", "kernel", "channels", "activation", "alpha", "padding", "head", "radii",
+                "amplitude", "amplitudes")
+
+
+def given_config_flags(args) -> list[str]:
+    """The configuration flags given on the command line (argparse defaults are ``None``)."""
+    return [f"--{name}" for name in CONFIG_FLAGS if getattr(args, name, None) is not None]
+
+
 def _explicit_mismatch(args, reading) -> str | None:
-    for flag, value in (("kernel", reading.kernel), ("channels", reading.channels)):
+    for flag, value in (("dim", reading.dim), ("kernel", reading.kernel), ("channels", reading.channels)):
         given = getattr(args, flag, None)
         if given is not None and given != value:
             return f"--{flag} {given}: the model has {flag} = {value}"
@@ -77,7 +87,8 @@ def run(args) -> int:
         print(imported.summary())
     return _analyse(args, imported.cfg, imported.params, imported.n_amplitudes, 1e-3,
                     {"file": args.model, "max_difference": imported.max_difference, "samples": imported.samples,
-                     "tolerance": imported.tolerance})
+                     "tolerance": imported.tolerance, "compared_with": imported.compared,
+                     "activation_checked": imported.reading.module is not None})
 
 
 def _analyse(args, cfg, params, n_amplitudes, loss_tol, record) -> int:
@@ -93,14 +104,25 @@ def _analyse(args, cfg, params, n_amplitudes, loss_tol, record) -> int:
     (a,) = analyse_ensemble(cfg, params, n_amplitudes, tol, [0])
     if args.json:
         print_json({"config": cfg.to_json(), "import": record, "network": a.to_json()})
-        return 0
+        return _fail_on(args, [a])
     out = console()
     if args.network is not None:  # weight by weight, as 'check RUN_DIR --network E'
         for table in network_tables(cfg, a, to_exact(cfg, params, 0) if a.terms else None):
             out.print(table)
-        return 0
+        return _fail_on(args, [a])
     out.print(_summary_1d(cfg, a, tol))
-    return 0
+    return _fail_on(args, [a])
+
+
+def _fail_on(args, analyses) -> int:
+    """Exit 1 with one line when ``--fail-on`` is triggered (the rule of ``check RUN_DIR``)."""
+    from radiuscnn.commands.check import fail_on_message
+
+    status = fail_on_message(getattr(args, "fail_on", []), analyses)
+    if status is None:
+        return 0
+    print(f"radiuscnn check: {status}", file=sys.stderr)
+    return EXIT_FAILURE
 
 
 def _summary_1d(cfg, a, tol):
@@ -115,7 +137,9 @@ def _summary_1d(cfg, a, tol):
     roles = " / ".join(f"{a.roles_summary[k]} {k}" for k in ("determined", "inequality", "free"))
     family = a.family if a.generic else f"{a.family} ({len(a.crossings)} crossing)"
     residual = "-" if a.max_residual is None else f"{a.max_residual:.3g}"
-    table.add_row(*(escape(x) for x in (f"{a.loss:.3e}", family, residual, a.verdict_text, roles)))
+    from radiuscnn.commands.check import verdict_text
+
+    table.add_row(*(escape(x) for x in (f"{a.loss:.3e}", family, residual, verdict_text(a), roles)))
     return table
 
 
@@ -142,7 +166,7 @@ def _show_2d(args, cfg, params, n_amplitudes, tol, members, record, train=None) 
         data = {"config": cfg.to_json(), "networks": [a.to_json() for a in analyses]}
         data.update({"import": record} if record is not None else {"train": train})
         print_json(data)
-        return 0
+        return _fail_on(args, analyses)
     solved = sum(a.solved for a in analyses)
     table = Table(title=escape(f"{len(analyses)} 2D network(s): N={cfg.size} k={cfg.kernel} C={cfg.channels} "
                                f"{cfg.activation} {cfg.padding} {cfg.head}, A=[{cfg.a_min}, {cfg.a_max}]; "
@@ -162,4 +186,4 @@ def _show_2d(args, cfg, params, n_amplitudes, tol, members, record, train=None) 
             chans.add_row(*(escape(str(x)) for x in (c.channel, f"{c.bias:+.4g}", c.used, c.background, states,
                                                       f"{len(c.support)} taps", c.counter)))
         out.print(chans)
-    return 0
+    return _fail_on(args, analyses)
