@@ -53,7 +53,7 @@ from radiuscnn.numeric.data import Dataset, make_dataset
 from radiuscnn.numeric.model import Ensemble, init_params, pad, param_shapes
 from radiuscnn.theory.config import Config, ConfigError
 
-from radiuscnn.numeric.train_config import OPTIMIZERS, TrainConfig  # noqa: F401 - re-exported
+from radiuscnn.numeric.train_config import TrainConfig  # noqa: F401 - re-exported
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 

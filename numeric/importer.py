@@ -36,8 +36,6 @@ refusal is a :class:`ModelImportError` with a one-line message.
 
 from __future__ import annotations
 
-import copy
-import math
 import pickle
 import re
 from dataclasses import dataclass
@@ -46,8 +44,6 @@ from pathlib import Path
 
 import torch
 from torch import nn
-
-from radiuscnn.theory.config import Config, ConfigError, default_config
 
 SUPPORTED = ("one Conv1d/Conv2d(1, C, k, bias=True), one activation (ReLU, LeakyReLU, Hardtanh(-1, 1), "
              "Tanh, Sigmoid, Softplus, Identity), AdaptiveAvgPool(1)/AvgPool over the whole output or "

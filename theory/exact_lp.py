@@ -133,7 +133,6 @@ def exact_point(ub: Sequence[tuple[Row, Fraction]], eq: Sequence[tuple[Row, Frac
         # implicit equalities: rows whose slack cannot be made positive
         slack = h - G @ y
         tight = [i for i in range(len(A)) if slack[i] < 1e-7]
-        added = False
         from scipy.optimize import linprog
 
         moved = []

@@ -58,12 +58,10 @@ from radiuscnn.theory.landscape import (
     restrict,
     solve_regime,
     targets,
-    term_keys,
     tightest,
     unlift,
 )
 from radiuscnn.theory.network import Params
-from radiuscnn.theory.runs import run_sum
 
 VERDICTS = ("global minimum", "local minimum", "regime boundary", "descending")
 SHORT = {"global minimum": "global", "local minimum": "local", "regime boundary": "boundary",

@@ -391,7 +391,6 @@ def _base_config(args):
     allowed) so that the sweep, not the base, decides which rows are invalid."""
     import copy
 
-    from radiuscnn.theory.config import ConfigError
     from radiuscnn.cli import config_from_args
 
     base_args = copy.copy(args)

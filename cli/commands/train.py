@@ -94,8 +94,6 @@ MAX_MEMBER_ROWS = 16  # above this, a line of loss quantiles instead of one row 
 
 
 def print_summary(cfg, tcfg, result, out_dir, details: bool = False) -> None:
-    from rich.table import Table
-
     out = console()
     if tcfg.seeds > MAX_MEMBER_ROWS and not details:
         finite = sorted(float(x) for x in result.loss.tolist() if math.isfinite(x))
