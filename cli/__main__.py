@@ -1,7 +1,5 @@
 """``python -m radiuscnn``: the command line."""
 
-import sys
+from radiuscnn.cli import entry
 
-from radiuscnn.cli import main
-
-sys.exit(main())
+entry()

@@ -122,6 +122,24 @@ def _on_sigterm(signum, frame):
     raise Terminated
 
 
+INTERRUPTED = (130, 143)
+
+
+def entry() -> None:
+    """The console script and ``python -m radiuscnn``: :func:`main`, then exit with its status.
+    An interrupted run exits at once (streams flushed) with 130 or 143: the interpreter's own
+    shutdown after a caught interrupt could otherwise end the process by the signal instead."""
+    code = main()
+    if code in INTERRUPTED:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+    sys.exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
     """The ``radiuscnn`` command: exit status 0 done, 1 failed, 2 bad input, 130/143 interrupted."""
     try:
@@ -195,4 +213,4 @@ def _main(argv: list[str] | None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -123,8 +123,9 @@ class PlainProgress:
             task["visible"] = visible
         task["fields"].update(fields)
         finished = bool(task["total"]) and task["completed"] >= task["total"]
-        # a task of few items (rows, networks, stages) reports every item; long ones are throttled
-        item = bool(task["total"]) and task["total"] <= 100 and task["completed"] != before
+        # a task of few items (stages, sweep rows) reports every item; longer ones (64 networks,
+        # training steps) are throttled to one line every ``every`` seconds
+        item = bool(task["total"]) and task["total"] <= 20 and task["completed"] != before
         if task["visible"]:
             self._say(task, force=new_stage or finished or item)
 
