@@ -345,6 +345,24 @@ def certify(cfg: Config, p: Params, amplitudes, gap_tol: float = 1e-3, index: in
                      boundary_term=boundary, proof=proof, **common)
 
 
+def applicable(cfg: Config) -> bool:
+    """The certificate needs the 1D GAP head and a piecewise-linear activation (section 10)."""
+    return cfg.dim == 1 and cfg.head == "gap" and piecewise_linear(cfg.activation, cfg.alpha) is not None
+
+
+def verdict_summary(lands) -> dict:
+    """Counts per verdict (:data:`VERDICTS`), ``networks``, ``assigned_fraction`` (not
+    descending), ``local_minima_inside_regime`` (every local-minimum point strictly inside
+    its open regime) and ``largest_distance`` to theta*."""
+    counts = {v: sum(land.verdict == v for land in lands) for v in VERDICTS}
+    distances = [land.distance for land in lands if land.distance is not None]
+    return {"verdicts": counts, "networks": len(lands),
+            "assigned_fraction": (len(lands) - counts["descending"]) / len(lands) if lands else None,
+            "local_minima_inside_regime": all(land.margin is None or land.margin > 0
+                                              for land in lands if land.verdict == "local minimum"),
+            "largest_distance": max(distances) if distances else None}
+
+
 def certify_ensemble(cfg: Config, params: dict, n_amplitudes: int, gap_tol: float = 1e-3, members=None):
     """:func:`certify` for every member (or ``members``) of a trained 1D GAP ensemble."""
     from radiuscnn.numeric.model import to_exact
@@ -354,13 +372,3 @@ def certify_ensemble(cfg: Config, params: dict, n_amplitudes: int, gap_tol: floa
     E = int(params["beta"].shape[0])
     members = range(E) if members is None else members
     return tuple(certify(cfg, to_exact(cfg, params, e), amplitudes, gap_tol, e) for e in members)
-
-
-# --------------------------------------------------------------------------------------------
-# Data for the report (verify.landscape_report)
-# --------------------------------------------------------------------------------------------
-def landscape_report_data(cfg: Config, n_amplitudes: int, lands, analyses=None, init=None) -> dict:
-    """The JSON-able summary the report cites (:func:`verify.landscape_report.report_data`)."""
-    from radiuscnn.verify.landscape_report import report_data
-
-    return report_data(cfg, n_amplitudes, lands, analyses, init)

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from radiuscnn.theory.activations import piecewise_linear
 from radiuscnn.theory.config import Config
-from radiuscnn.verify.landscape import VERDICTS, Landscape
+from radiuscnn.verify.landscape import Landscape, applicable, verdict_summary
 
 
 def critical_family(land: Landscape, plateau: Fraction, dead: Fraction) -> str:
@@ -36,7 +36,7 @@ def report_data(cfg: Config, n_amplitudes: int, lands, analyses=None, init=None)
     from radiuscnn.theory.plateau import dead_loss, plateau_loss
 
     plateau, dead = plateau_loss(cfg, n_amplitudes), dead_loss(cfg, n_amplitudes)
-    verdicts = {v: sum(l.verdict == v for l in lands) for v in VERDICTS}
+    summary = verdict_summary(lands)
     groups: dict[tuple[str, str], list] = {}
     for land in lands:
         key = critical_family(land, plateau, dead)
@@ -48,15 +48,14 @@ def report_data(cfg: Config, n_amplitudes: int, lands, analyses=None, init=None)
     networks = [{"index": l.index, "verdict": l.verdict, "critical": critical_family(l, plateau, dead),
                  "family": families.get(l.index), "loss": float(l.loss), "regime_loss": str(l.regime_loss),
                  "gap": float(l.gap), "distance": l.distance} for l in lands]
-    distances = [l.distance for l in lands if l.distance is not None]
     out = {
         "networks_total": len(lands),
-        "verdicts": verdicts,
+        "verdicts": summary["verdicts"],
         "critical": critical,
         "networks": networks,
         "plateau_loss": {"exact": str(plateau), "float": float(plateau)},
         "dead_loss": {"exact": str(dead), "float": float(dead)},
-        "largest_distance": max(distances) if distances else None,
+        "largest_distance": summary["largest_distance"],
         "histogram": {"losses": [float(l.loss) for l in lands],
                       "marks": [{"label": "L_plateau*", "value": float(plateau)},
                                 {"label": "Var(r) (dead)", "value": float(dead)}]},
@@ -96,8 +95,10 @@ def initial_regime_outcome(cfg: Config, n_amplitudes: int, init: dict, lands) ->
     rates = {}
     for p in ("solves", "plateau/dead"):
         total = table.get((p, "solves"), 0) + table.get((p, "plateau/dead"), 0)
+        stalled = table.get((p, "plateau/dead"), 0)
         rates[p] = {"networks": total, "observed_same": table.get((p, p), 0),
-                    "rate": table.get((p, p), 0) / total if total else None}
+                    "rate": table.get((p, p), 0) / total if total else None,
+                    "stall_rate": stalled / total if total else 0.0}
     return {"table": [{"predicted": p, "observed": o, "count": n} for (p, o), n in sorted(table.items())],
             "rates": rates, "dead_at_init": dead}
 
@@ -112,21 +113,16 @@ def atlas_verdicts(base: Config, tcfg, axes: dict, cache=None) -> dict:
     from radiuscnn.verify.landscape import certify_ensemble
 
     cache = atlas_mod.CACHE if cache is None else cache
-    cells, total, interior = [], {v: 0 for v in VERDICTS}, True
+    cells, every = [], []
     for k in axes["kernels"]:
         for C in axes["channels"]:
             for activation in axes["activations"]:
                 cfg = base.with_(kernel=k, channels=C, activation=activation)
-                if cfg.head != "gap" or piecewise_linear(cfg.activation, cfg.alpha) is None:
+                if not applicable(cfg):
                     continue
                 run = atlas_mod.train_cached(cfg, tcfg, cache)
                 lands = certify_ensemble(cfg, run.params, tcfg.amplitudes, tcfg.tolerance)
-                counts = {v: sum(land.verdict == v for land in lands) for v in VERDICTS}
-                interior &= all(land.margin is None or land.margin > 0 for land in lands
-                                if land.verdict == "local minimum")
-                cells.append({"kernel": k, "channels": C, "activation": activation, "verdicts": counts})
-                for v, n in counts.items():
-                    total[v] += n
-    networks = sum(total.values())
-    return {"cells": cells, "verdicts": total, "networks": networks, "local_minima_inside_regime": interior,
-            "assigned_fraction": (networks - total["descending"]) / networks if networks else None}
+                cells.append({"kernel": k, "channels": C, "activation": activation,
+                              "verdicts": verdict_summary(lands)["verdicts"]})
+                every.extend(lands)
+    return {"cells": cells, **verdict_summary(every)}

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 def applicable(cfg) -> bool:
     """The certificate needs the 1D GAP head and a piecewise-linear activation."""
-    from radiuscnn.theory.activations import piecewise_linear
+    from radiuscnn.verify.landscape import applicable as certificate_applies
 
-    return cfg.dim == 1 and cfg.head == "gap" and piecewise_linear(cfg.activation, cfg.alpha) is not None
+    return certificate_applies(cfg)
 
 
 def landscapes(cfg, tcfg, params, members) -> dict:

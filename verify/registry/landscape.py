@@ -25,9 +25,9 @@ SCOPE = "a claim of the 1D GAP network with a piecewise-linear activation"
 
 
 def _applies(cfg) -> bool:
-    from radiuscnn.theory.activations import piecewise_linear
+    from radiuscnn.verify.landscape import applicable
 
-    return cfg.dim == 1 and cfg.head == "gap" and piecewise_linear(cfg.activation, cfg.alpha) is not None
+    return applicable(cfg)
 
 
 def _trained(inputs: Inputs, claim: str):
@@ -90,26 +90,23 @@ def decide_l1(numbers, tolerances):
 
 # ---------------------------------------------------------------------------------------- L2
 def measure_l2(claim, inputs: Inputs):
-    from radiuscnn.verify.landscape import VERDICTS, certify_ensemble
+    from radiuscnn.verify.landscape import certify_ensemble, verdict_summary
 
     cfg = inputs.cfg
     if not _applies(cfg):
         return not_applicable(SCOPE)
     params, tcfg = _trained(inputs, "L2")
     lands = certify_ensemble(cfg, params, tcfg.amplitudes, tcfg.tolerance)
-    counts = {v: sum(land.verdict == v for land in lands) for v in VERDICTS}
-    distances = [land.distance for land in lands if land.distance is not None]
-    local_interior = all(land.margin is None or land.margin > 0 for land in lands if land.verdict == "local minimum")
-    numbers = {**{v.replace(" ", "_"): n for v, n in counts.items()}, "networks": len(lands),
-               "assigned_fraction": (len(lands) - counts["descending"]) / max(1, len(lands)),
-               "local_minima_inside_regime": local_interior,
-               "largest_distance": max(distances) if distances else None}
+    summary = verdict_summary(lands)
+    numbers = {**{v.replace(" ", "_"): n for v, n in summary.pop("verdicts").items()}, **summary}
     return numbers, {"members": len(lands), "amplitudes": tcfg.amplitudes}, {"landscapes": lands}
 
 
 def decide_l2(numbers, tolerances):
     if not numbers["local_minima_inside_regime"]:
         return "failed", "a local-minimum certificate has its point outside the open regime"
+    if not numbers["networks"]:
+        return "failed", "no networks to certify"
     if numbers["assigned_fraction"] < tolerances["min_assigned"]:
         return "failed", (f"only {numbers['assigned_fraction']:.1%} of the networks sit at a certified critical "
                           f"point or boundary (need {tolerances['min_assigned']:.0%})")
@@ -137,8 +134,7 @@ def measure_l3(claim, inputs: Inputs):
     out = initial_regime_outcome(cfg, tcfg.amplitudes, init, lands)
     unchanged = all(torch.equal(params[k][e, c], init[k][e, c]) for e, c in out["dead_at_init"] for k in ("w", "b", "v"))
     rates = out["rates"]
-    stall = {p: (r["observed_same"] if p == "plateau/dead" else r["networks"] - r["observed_same"]) / max(1, r["networks"])
-             for p, r in rates.items()}
+    stall = {p: r["stall_rate"] for p, r in rates.items()}
     numbers = {"dead_at_init": len(out["dead_at_init"]), "dead_unchanged": unchanged,
                "predicted_stall": rates["plateau/dead"]["networks"], "observed_stall_rate": stall["plateau/dead"],
                "predicted_solve": rates["solves"]["networks"], "stall_rate_when_solve_predicted": stall["solves"]}
