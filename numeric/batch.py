@@ -4,8 +4,9 @@ Configurations that differ only in the activation ``sigma`` (and the leaky-ReLU 
 the data set, the run plan and every parameter shape, so the fast engine trains all their
 seeds as one ensemble: members ``j S .. (j+1) S - 1`` are configuration ``j``'s seeds
 ``tcfg.seed .. tcfg.seed + S - 1`` and use its ``sigma`` (``fastgrad.Segments``). A member's
-arithmetic on the fast engine does not depend on the other members, so every configuration's
-result is bit for bit the one ``train(cfg, tcfg)`` gives alone (tested); only ``seconds`` is
+values on the fast engine do not depend on the other members', so every configuration's
+result is the one ``train(cfg, tcfg)`` gives alone up to rounding (tested; a rerun of the same
+batch is bit for bit the same); only ``seconds`` is
 the batch's time shared out per configuration. With the reference engine (autograd, the
 float32 default) members do interact through the summation order, so the configurations are
 trained one after another, exactly as unbatched.

@@ -25,8 +25,8 @@ steps add one success, so the plateau, not the step budget, limits the rate.
 Engines: 'fast' (``numeric.fastgrad``: closed-form gradients on the factored run
 decomposition, a packed in-place Adam/GD; about 4x faster per network-step at E = 256
 (``benchmarks/ensemble_vs_loop.py``), and a
-member's arithmetic does not depend on the other members, so it trains bit for bit the same in
-any ensemble) and 'autograd' (the reference below). They agree to rounding (float64: ~1e-13
+member's values do not depend on the other members', so it trains the same in any ensemble up
+to rounding) and 'autograd' (the reference below). They agree to rounding (float64: ~1e-13
 relative over short runs, tested); float32 defaults to the reference so that the default
 report's numbers stay as they are (see :data:`DEFAULT_ENGINES`).
 

@@ -8,21 +8,27 @@ run sums ``W_c[J] = sum_{t in J} w_{c,t}`` (``mask`` nJ x K)::
 
     z_{c,a,J} = a W_c[J] + b_c = sum_t w_{c,t} (a mask[J,t]) + b_c,        u = sigma(z)
     GAP: y(r, a) = beta + sum_J (n_J(r)/|I|) s_{a,J},       s_{a,J} = sum_c v_c u_{c,a,J}
-    FC:  y(r, a) = beta + sum_q inc[r, q] s_{a,q},          s_{a,q} = sum_c V_{c,i_q} u_{c,a,J_q}
+    FC:  y(r, a) = beta + sum_{c,J} U_{c,r,J} u_{c,a,J},     U_{c,r,J} = sum_{i: J(r,i) = J} V_{c,i}
 
-(FC: ``q`` runs over the distinct (position ``i_q``, run ``J_q``) pairs of the data, ``inc``
-the 0/1 incidence R x Q.) With ``L_e = (1/B) sum_{r,a} d^2``, ``d = y - r``, ``B = |R||A|``:
+(FC: ``J(r, i)`` is the run seen at output position ``i`` for radius ``r``; ``U`` collects the
+head weights by run, so the activation is evaluated once per run, not once per position.)
+With ``L_e = (1/B) sum_{r,a} d^2``, ``d = y - r``, ``B = |R||A|``:
 
-    g_y = 2 d / B,   dL/dbeta = sum g_y,   g_s = g_y n / |I|  (GAP; g_y inc for FC)
-    GAP: dL/dv_c = sum_{a,J} g_s u_c,       g_u = g_s v_c
-    FC:  dL/dV_{c,i} = sum_{q: i_q = i} sum_a g_s u_c,   g_u[J] = sum_{q: J_q = J} g_s V_{c,i_q}
+    g_y = 2 d / B,   dL/dbeta = sum g_y
+    GAP: g_s = g_y n / |I|,  dL/dv_c = sum_{a,J} g_s u_c,   g_u = g_s v_c
+    FC:  g_U_{c,r,J} = sum_a g_y u_{c,a,J},  dL/dV_{c,i} = sum_r g_U_{c,r,J(r,i)},
+         g_u_{c,a,J} = sum_r g_y U_{c,r,J}
     g_z = g_u sigma'(z),  dL/db_c = sum_{a,J} g_z,  dL/dw_{c,t} = sum_J mask[J,t] sum_a a g_z
 
 ``sigma'`` is PyTorch's own choice at kinks (relu 0 at 0, hardtanh 0 at +-1, abs sign(z),
 softplus 1 above z = 20). Every tensor has the member axis first and every contraction is a
-matrix product whose rows are (member, ...) or a reduction within one member, so a member's
-arithmetic does not depend on the other members: a member trains bit for bit the same alone
-or in any ensemble (tested), which lets sweeps batch many configurations' seeds together.
+product over (member, ...) rows or a reduction within one member, so a member's values do not
+depend on the other members' values: a member trains the same alone or in any ensemble up to
+rounding (tested), which lets sweeps batch many configurations' seeds together. Not bit for
+bit in general: BLAS and PyTorch's reductions choose kernels, and so summation orders, by the
+number of rows (MKL on an AMD EPYC with AVX-512 changes a row's float64 product with its
+position in a fixed 64-row block; measured), so only a rerun of the same ensemble is bit for
+bit the same.
 
 The update is torch.optim.Adam's (single-tensor path, same operations in the same order: lerp,
 mul/addcmul, bias corrections in Python floats, sqrt / sqrt(bc2) + eps, addcdiv) or plain GD
@@ -48,29 +54,33 @@ BETA1, BETA2, EPS = 0.9, 0.999, 1e-8  # torch.optim.Adam defaults
 @dataclass(frozen=True, eq=False)
 class RunPlan:
     """The factored data: ``mask`` (nJ, K) run patterns; ``amps`` (A,) amplitudes; ``target``
-    (R,) radii; GAP ``weights`` (R, nJ) = n_J(r)/|I|; FC ``inc`` (R, Q) with pair positions
-    ``pair_position`` and runs ``pair_run`` (Q,)."""
+    (R,) radii; GAP ``weights`` (R, nJ) = n_J(r)/|I|. FC: output positions with the same runs
+    for every radius form one group (``position_group`` (|I|,), G groups: most positions see
+    the empty or the full run throughout); ``cell_run`` (R G,) is the code ``r nJ + J(r, g)`` of
+    each (radius, group) cell, radius-major."""
 
     cfg: Config
     mask: torch.Tensor
     amps: torch.Tensor
     target: torch.Tensor
     weights: torch.Tensor | None
-    inc: torch.Tensor | None
-    pair_position: torch.Tensor | None
-    pair_run: torch.Tensor | None
+    cell_run: torch.Tensor | None
+    position_group: torch.Tensor | None = None
     scaled: torch.Tensor | None = None
     mask_T: torch.Tensor | None = None
-    matrix: torch.Tensor | None = None
-    matrix_T: torch.Tensor | None = None
+    weights_T: torch.Tensor | None = None
+    cell_group: torch.Tensor | None = None
 
     def __post_init__(self) -> None:
-        matrix = self.weights if self.weights is not None else self.inc
         scaled = self.amps[None, :, None] * self.mask.T[:, None, :]  # (K, A, nJ): a mask[J, t]
         object.__setattr__(self, "scaled", scaled.reshape(self.mask.shape[1], -1).contiguous())
         object.__setattr__(self, "mask_T", self.mask.T.contiguous())
-        object.__setattr__(self, "matrix", matrix.contiguous())
-        object.__setattr__(self, "matrix_T", matrix.T.contiguous())
+        if self.weights is not None:
+            object.__setattr__(self, "weights", self.weights.contiguous())
+            object.__setattr__(self, "weights_T", self.weights.T.contiguous())
+        if self.cell_run is not None:
+            groups = self.cell_run.numel() // self.target.numel()
+            object.__setattr__(self, "cell_group", torch.arange(groups).repeat(self.target.numel()))
 
     @property
     def samples(self) -> int:
@@ -101,23 +111,16 @@ def plan(cfg: Config, data: Dataset) -> RunPlan | None:
     run = run.reshape(len(radii), cfg.n_outputs)
     nJ = mask.shape[0]
     codes = (torch.arange(len(radii))[:, None] * nJ + run).flatten()
-    counts = torch.bincount(codes, minlength=len(radii) * nJ).reshape(len(radii), nJ).to(dtype)
-    weights = inc = pair_position = pair_run = None
     if cfg.head == "gap":
-        weights = counts / cfg.n_outputs
-    else:
-        pairs, inverse = torch.unique(torch.arange(cfg.n_outputs) * nJ + run, return_inverse=True)
-        Q = pairs.numel()
-        codes = (torch.arange(len(radii))[:, None] * Q + inverse).flatten()
-        inc = torch.bincount(codes, minlength=len(radii) * Q).reshape(len(radii), Q).to(dtype)
-        pair_position, pair_run = pairs // nJ, pairs % nJ
-    return RunPlan(cfg, mask.to(dtype).contiguous(), amps, target, weights, inc, pair_position, pair_run)
-
+        weights = torch.bincount(codes, minlength=len(radii) * nJ).reshape(len(radii), nJ).to(dtype) / cfg.n_outputs
+        return RunPlan(cfg, mask.to(dtype).contiguous(), amps, target, weights, None)
+    profiles, group = torch.unique(run.T, dim=0, return_inverse=True)  # (G, R): runs per group
+    cell_run = (torch.arange(len(radii))[:, None] * nJ + profiles.T).flatten()
+    return RunPlan(cfg, mask.to(dtype).contiguous(), amps, target, None, cell_run, group)
 
 def _mm(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """``a @ b`` with row-independent rounding, for a contiguous ``b`` (a transposed operand
-    changes BLAS's summation order): at least two rows (a one-row product goes to another
-    kernel)."""
+    """``a @ b`` for a contiguous ``b`` (a transposed operand changes BLAS's summation order),
+    with at least two rows (a one-row product goes to another kernel)."""
     if a.shape[0] >= 2:
         return a @ b
     return (torch.cat([a, torch.zeros_like(a)]) @ b)[:1]
@@ -191,6 +194,16 @@ def _activations(cfg: Config, z: torch.Tensor, segments: Segments | None):
     return u, du
 
 
+def _run_head(p: RunPlan, V: torch.Tensor, E: int, C: int) -> torch.Tensor:
+    """FC: the head weights collected by run, ``U_{c,r,J}`` as (E, R, C nJ)."""
+    R, nJ = p.target.numel(), p.mask.shape[0]
+    groups = torch.zeros(p.cell_group.numel() // R, E * C, dtype=V.dtype)
+    groups.index_add_(0, p.position_group, V.reshape(E * C, -1).T)  # (G, EC): sum of V over a group
+    cells = groups.index_select(0, p.cell_group)  # (R G, EC)
+    U = torch.zeros(R * nJ, E * C, dtype=V.dtype).index_add_(0, p.cell_run, cells)
+    return U.reshape(R, nJ, E, C).permute(2, 0, 3, 1).reshape(E, R, C * nJ)
+
+
 def residual(cfg: Config, p: RunPlan, params: Ensemble, segments: Segments | None = None):
     """Forward pass: ``d = y - r`` (E, A, R) and the intermediates the gradient needs.
 
@@ -203,17 +216,19 @@ def residual(cfg: Config, p: RunPlan, params: Ensemble, segments: Segments | Non
     z = _mm(w.reshape(E * C, -1), p.scaled).add_(b.reshape(E * C, 1)).reshape(E, C, A, nJ)
     u, du = _activations(cfg, z, segments)
     if cfg.head == "gap":
-        head, uq = params["v"].reshape(E, C, 1), u.reshape(E, C, A * nJ)
+        head = params["v"].reshape(E, C, 1)
+        channels, weights = u.reshape(E, C, A * nJ).unbind(1), head.unbind(1)
+        s = channels[0] * weights[0]
+        for c in range(1, C):
+            s.addcmul_(channels[c], weights[c])
+        d = _mm(s.reshape(E * A, -1), p.weights_T).reshape(E, A, -1)
     else:
-        head = params["V"].reshape(E, C, -1).index_select(-1, p.pair_position).reshape(E, C, 1, -1)
-        uq = u.index_select(-1, p.pair_run)  # (E, C, A, Q)
-    channels, weights = uq.unbind(1), head.unbind(1)
-    s = channels[0] * weights[0]
-    for c in range(1, C):
-        s.addcmul_(channels[c], weights[c])
-    d = _mm(s.reshape(E * A, -1), p.matrix_T).reshape(E, A, -1)
+        head = _run_head(p, params["V"], E, C)  # (E, R, C nJ)
+        u_by_a = u.permute(0, 2, 1, 3).reshape(E, A, C * nJ)
+        d = torch.bmm(u_by_a, head.transpose(1, 2))  # (E, A, R)
+        u = u_by_a
     d.add_(beta.reshape(E, 1, 1)).sub_(p.target)
-    return d, (u, du, uq, head)
+    return d, (u, du, head)
 
 
 def loss(d: torch.Tensor) -> torch.Tensor:
@@ -225,26 +240,24 @@ def gradient(cfg: Config, p: RunPlan, params: Ensemble, d, saved, out: Ensemble)
     """Write ``dL_e/dtheta_e`` (module docstring) into the tensors ``out`` (named as params).
     Long contractions are sums within a member's row, not BLAS products: BLAS's summation
     order over a long inner dimension depends on the number of rows (float64, measured)."""
-    u, du, uq, head = saved
+    u, du, head = saved
     E, C = params["b"].shape
     A, nJ = p.amps.numel(), p.mask.shape[0]
     g_y = d * (2.0 / p.samples)
     torch.sum(g_y.reshape(E, -1), dim=1, out=out["beta"])
-    g_s = _mm(g_y.reshape(E * A, -1), p.matrix)
     if cfg.head == "gap":
-        g_s = g_s.reshape(E, 1, A * nJ)
-        torch.sum(g_s * uq, dim=-1, out=out["v"])
+        g_s = _mm(g_y.reshape(E * A, -1), p.weights).reshape(E, 1, A * nJ)
+        torch.sum(g_s * u.reshape(E, C, A * nJ), dim=-1, out=out["v"])
         g_z = du.reshape(E, C, A * nJ) * head
         g_z.mul_(g_s)
     else:
-        g_s = g_s.reshape(E, 1, A, -1)
-        g_head = (g_s * uq).sum(dim=2)  # (E, C, Q)
-        gV = out["V"].reshape(E, C, -1)
-        gV.zero_()
-        gV.index_add_(-1, p.pair_position, g_head)
-        g_u = torch.zeros_like(u)
-        g_u.index_add_(-1, p.pair_run, g_s * head)
-        g_z = g_u.mul_(du).reshape(E, C, A * nJ)
+        R = p.target.numel()
+        g_U = torch.bmm(g_y.transpose(1, 2), u)  # (E, R, C nJ): sum_a g_y u
+        by_run = g_U.reshape(E, R, C, nJ).permute(1, 3, 0, 2).reshape(R * nJ, E * C)
+        g_group = by_run.index_select(0, p.cell_run).reshape(R, -1, E * C).sum(dim=0)  # (G, EC)
+        out["V"].reshape(E * C, -1).copy_(g_group.index_select(0, p.position_group).T)
+        g_u = torch.bmm(g_y, head)  # (E, A, C nJ): sum_r g_y U
+        g_z = g_u.reshape(E, A, C, nJ).permute(0, 2, 1, 3).mul(du).reshape(E, C, A * nJ)
     torch.sum(g_z, dim=-1, out=out["b"])
     g_WJ = (g_z.reshape(E * C, A, nJ) * p.amps.reshape(1, A, 1)).sum(dim=1)  # sum_a a g_z: (EC, nJ)
     torch.sum(g_WJ.reshape(E * C, 1, nJ) * p.mask_T, dim=-1, out=out["w"].reshape(E * C, -1))

@@ -4,6 +4,7 @@ import itertools
 
 import pytest
 import torch
+from rounding import assert_alike
 
 from radiuscnn.numeric import fastgrad
 from radiuscnn.numeric.data import make_dataset
@@ -67,14 +68,13 @@ def test_factored_counts_are_the_run_counts():
 @pytest.mark.parametrize("cfg", [Config(), Config(head="fc"), Config(dim=2, size=9, kernel=3, radii=range(0, 5), channels=1)],
                          ids=["gap", "fc", "2d"])
 def test_a_member_trains_the_same_in_any_ensemble(cfg, dtype):
-    """Bit for bit: member e of a 5-member run equals the run of seed e alone."""
+    """Member e of a 5-member run equals the run of seed e alone, up to rounding."""
     tcfg = TrainConfig(seeds=5, steps=100, dtype=dtype)
     big = train(cfg, tcfg, engine="fast")
     for e in (0, 3):
         alone = train(cfg, tcfg.with_(seeds=1, seed=e), engine="fast")
-        for name in big.params:
-            assert torch.equal(big.params[name][e], alone.params[name][0])
-        assert torch.equal(big.history[:, e], alone.history[:, 0])
+        assert_alike({name: t[e : e + 1] for name, t in big.params.items()}, alone.params)
+        assert_alike(big.history[:, e], alone.history[:, 0])
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

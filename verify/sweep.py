@@ -8,9 +8,9 @@ range and a hash of both configurations; a shard whose file exists is skipped, s
 interrupted sweep resumes where it stopped and shards can run anywhere that shares the folder
 (``select=(i, n)`` runs every n-th shard from i: one task of an n-task job array).
 
-Why the fast engine: a member's arithmetic there does not depend on the other members
-(``numeric.fastgrad``), so the merged shards equal the unsharded ensemble bit for bit
-(tested); the autograd reference does not have that property. Shards run in ``jobs`` worker
+Why the fast engine: a member's values there do not depend on the other members'
+(``numeric.fastgrad``), so the merged shards equal the unsharded ensemble up to rounding
+(tested; the same shards rerun are bit for bit the same). Shards run in ``jobs`` worker
 processes through joblib when it is installed (``pip install joblib``), else the standard
 library's process pool; each worker trains with one torch thread. Never one task per network:
 a shard is a whole ensemble.
