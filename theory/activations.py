@@ -3,7 +3,8 @@
 Piecewise-linear activations are *data*: a tuple of :class:`Piece` ``sigma(z) = s_p z + t_p``
 on ``[lo_p, hi_p]`` (``None`` = unbounded). They evaluate exactly on rationals, which is what
 the interval proofs of section 8 need. Every activation also has a SymPy form, used to build
-the symbolic network output.
+the symbolic network output. Both come from ``theory.activation_registry``, the one table of
+activation facts (``PIECEWISE_LINEAR`` and ``ANALYTIC`` are re-exported from it).
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ from fractions import Fraction
 
 import sympy as sp
 
-PIECEWISE_LINEAR = ("relu", "leaky_relu", "abs", "hardtanh", "identity")
-ANALYTIC = ("identity", "tanh", "sigmoid", "softplus")
+from radiuscnn.theory.activation_registry import ANALYTIC, PIECEWISE_LINEAR, REGISTRY  # noqa: F401 - re-exported
 
 
 @dataclass(frozen=True)
@@ -63,32 +63,16 @@ class PiecewiseLinear:
 
 def piecewise_linear(name: str, alpha: Fraction = Fraction(1, 10)) -> PiecewiseLinear | None:
     """The piece data of ``name``, or ``None`` when the activation is not piecewise linear."""
-    zero, one = Fraction(0), Fraction(1)
-    tables = {
-        "relu": ((None, zero, zero, zero), (zero, None, one, zero)),
-        "leaky_relu": ((None, zero, Fraction(alpha), zero), (zero, None, one, zero)),
-        "abs": ((None, zero, -one, zero), (zero, None, one, zero)),
-        "hardtanh": ((None, -one, zero, -one), (-one, one, one, zero), (one, None, zero, one)),
-        "identity": ((None, None, one, zero),),
-    }
-    if name not in tables:
+    spec = REGISTRY.get(name)
+    if spec is None or spec.pieces is None:
         return None
-    return PiecewiseLinear(name, tuple(Piece(*row) for row in tables[name]))
+    return PiecewiseLinear(name, tuple(Piece(*row) for row in spec.pieces(alpha)))
 
 
 def sympy_activation(name: str, alpha=sp.Rational(1, 10)):
     """``sigma`` as a function from a SymPy expression to a SymPy expression."""
     alpha = sp.nsimplify(alpha)
-    forms = {
-        "relu": lambda z: sp.Max(0, z),
-        "leaky_relu": lambda z: sp.Max(alpha * z, z),
-        "abs": lambda z: sp.Abs(z),
-        "hardtanh": lambda z: sp.Min(1, sp.Max(-1, z)),
-        "identity": lambda z: z,
-        "tanh": lambda z: sp.tanh(z),
-        "sigmoid": lambda z: 1 / (1 + sp.exp(-z)),
-        "softplus": lambda z: sp.log(1 + sp.exp(z)),
-    }
-    if name not in forms:
+    if name not in REGISTRY:
         raise ValueError(f"unknown activation {name!r}")
-    return forms[name]
+    form = REGISTRY[name].sympy
+    return lambda z: form(sp, z, alpha)

@@ -29,24 +29,26 @@ from functools import lru_cache
 import mpmath as mp
 import sympy as sp
 
-from radiuscnn.theory.activations import sympy_activation
+from radiuscnn.theory.activations import ANALYTIC, sympy_activation
 from radiuscnn.theory.config import Config
 from radiuscnn.theory.counter import counter_for_radii, counter_head, relu_gap
 from radiuscnn.theory.network import Params
 from radiuscnn.theory.runs import run_at, run_counts, run_sum
 
-ANALYTIC_ACTIVATIONS = ("identity", "tanh", "sigmoid", "softplus", "gelu", "silu")
+# GELU and SiLU are not configurable activations (no pieces, no torch side); the impossibility
+# argument covers them too, so it takes their SymPy forms besides the registry's analytic ones.
+EXTRA_ANALYTIC = {
+    "gelu": lambda z: z / 2 * (1 + sp.erf(z / sp.sqrt(2))),
+    "silu": lambda z: z / (1 + sp.exp(-z)),
+}
+ANALYTIC_ACTIVATIONS = (*ANALYTIC, *EXTRA_ANALYTIC)
 NON_ANALYTIC = (sp.Max, sp.Min, sp.Abs, sp.Piecewise, sp.Heaviside, sp.sign)
 
 
 @lru_cache(maxsize=32)
 def sympy_form(name: str):
     """SymPy ``sigma`` for the activations of :mod:`theory.activations` plus GELU and SiLU."""
-    extra = {
-        "gelu": lambda z: z / 2 * (1 + sp.erf(z / sp.sqrt(2))),
-        "silu": lambda z: z / (1 + sp.exp(-z)),
-    }
-    return extra[name] if name in extra else sympy_activation(name)
+    return EXTRA_ANALYTIC[name] if name in EXTRA_ANALYTIC else sympy_activation(name)
 
 
 def is_analytic_form(name: str) -> bool:

@@ -17,7 +17,8 @@ import numbers
 from dataclasses import asdict, dataclass, replace
 from fractions import Fraction
 
-ACTIVATIONS = ("relu", "leaky_relu", "abs", "hardtanh", "identity", "tanh", "sigmoid", "softplus")
+from radiuscnn.theory.activation_registry import ACTIVATIONS  # the registry's names
+
 PADDINGS = ("zeros", "valid", "circular")
 PADDING_ALIASES = {"same": "zeros"}  # PyTorch's name for the zeros padding used here
 HEADS = ("gap", "fc")

@@ -44,11 +44,10 @@ import torch
 from radiuscnn.numeric.data import make_dataset
 from radiuscnn.numeric.ensemble import TrainConfig, train
 from radiuscnn.numeric.model import Ensemble, forward, init_params
+from radiuscnn.theory.activation_registry import HOMOGENEOUS
 from radiuscnn.theory.config import Config
 from radiuscnn.theory.runs import run_at
 from radiuscnn.verify.atlas import one_thread
-
-HOMOGENEOUS = ("relu", "leaky_relu", "abs", "identity")
 
 
 @dataclass(frozen=True)
