@@ -44,6 +44,7 @@ from dataclasses import dataclass
 
 import torch
 
+from radiuscnn.numeric.activations import torch_spec
 from radiuscnn.numeric.data import Dataset, disk, pulse
 from radiuscnn.numeric.model import Ensemble, param_shapes, windows
 from radiuscnn.theory.config import Config
@@ -127,31 +128,11 @@ def _mm(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 
 def _activation(cfg: Config, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(sigma(z), sigma'(z))`` with PyTorch's derivative conventions (module docstring)."""
-    name = cfg.activation
-    one = torch.ones((), dtype=z.dtype)
-    if name == "relu":
-        u = torch.relu(z)
-        return u, torch.sign(u)  # 1 where z > 0, else 0
-    if name == "leaky_relu":
-        slope = float(cfg.alpha)
-        return torch.nn.functional.leaky_relu(z, slope), torch.where(z > 0, one, torch.full((), slope, dtype=z.dtype))
-    if name == "abs":
-        return z.abs(), z.sign()
-    if name == "hardtanh":
-        return z.clamp(-1.0, 1.0), ((z > -1) & (z < 1)).to(z.dtype)
-    if name == "identity":
-        return z, torch.ones_like(z)
-    if name == "tanh":
-        t = torch.tanh(z)
-        return t, 1 - t * t
-    if name == "sigmoid":
-        s = torch.sigmoid(z)
-        return s, (1 - s) * s
-    if name == "softplus":
-        e = torch.exp(z)
-        return torch.nn.functional.softplus(z), torch.where(z > 20, one, e / (e + 1))
-    raise ValueError(f"unknown activation {name!r}")
+    """``(sigma(z), sigma'(z))`` with PyTorch's derivative conventions (module docstring,
+    ``numeric.activations.TORCH``)."""
+    act, alpha = torch_spec(cfg.activation), float(cfg.alpha)
+    u = act.value(z, alpha)
+    return u, act.derivative(z, u, alpha)
 
 
 class Packed:

@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from radiuscnn.numeric.activations import TORCH
 from radiuscnn.numeric.importer import RELATIVE_TOLERANCE, ModelImportError, Reading, load_state_dict, read_module
 from radiuscnn.numeric.importer import read_state_dict
 from radiuscnn.numeric.model import Ensemble, forward
@@ -106,10 +107,6 @@ def convert(reading: Reading, cfg: Config) -> Ensemble:
     return {k: v.contiguous() for k, v in params.items()}
 
 
-_ACTIVATION_MODULES = {"relu": nn.ReLU, "abs": None, "hardtanh": nn.Hardtanh, "identity": nn.Identity,
-                       "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "softplus": nn.Softplus}
-
-
 def reference_module(reading: Reading, cfg: Config) -> nn.Module:
     """The original module in float64, or for a bare state_dict the ``torch.nn`` network of
     the configuration with the state_dict's tensors (an implementation independent of
@@ -121,12 +118,10 @@ def reference_module(reading: Reading, cfg: Config) -> nn.Module:
         padding = "valid" if cfg.padding == "valid" else "same"
         mode = "circular" if cfg.padding == "circular" else "zeros"
         conv = conv_type(1, cfg.channels, cfg.kernel, padding=padding, padding_mode=mode)
-        if cfg.activation == "leaky_relu":
-            act = nn.LeakyReLU(float(cfg.alpha))
-        elif _ACTIVATION_MODULES[cfg.activation] is None:
+        module_type = TORCH[cfg.activation].module
+        if module_type is None:
             raise ModelImportError(f"activation {cfg.activation!r} has no torch.nn module to check a state_dict against")
-        else:
-            act = _ACTIVATION_MODULES[cfg.activation]()
+        act = nn.LeakyReLU(float(cfg.alpha)) if cfg.activation == "leaky_relu" else module_type()
         pool = [] if cfg.head == "fc" else [(nn.AdaptiveAvgPool1d if cfg.dim == 1 else nn.AdaptiveAvgPool2d)(1)]
         features = cfg.channels * (cfg.n_outputs if cfg.head == "fc" else 1)
         module = nn.Sequential(conv, act, *pool, nn.Flatten(), nn.Linear(features, 1))

@@ -45,6 +45,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from radiuscnn.numeric.activations import TORCH
+
 SUPPORTED = ("one Conv1d/Conv2d(1, C, k, bias=True), one activation (ReLU, LeakyReLU, Hardtanh(-1, 1), "
              "Tanh, Sigmoid, Softplus, Identity), AdaptiveAvgPool(1)/AvgPool over the whole output or "
              "Flatten, one Linear(., 1, bias=True)")
@@ -178,25 +180,22 @@ def read_state_dict(sd: dict[str, torch.Tensor]) -> Reading:
 # Reading modules
 # --------------------------------------------------------------------------------------------
 def _activation(name: str, m: nn.Module) -> tuple[str, Fraction | None]:
-    if type(m) is nn.ReLU:
-        return "relu", None
-    if type(m) is nn.LeakyReLU:
+    """The registry name of the activation module ``m`` (``numeric.activations.TORCH``) and its
+    leaky slope; a module with parameters only with those of the torch function of that name."""
+    by_module = {spec.module: activation for activation, spec in TORCH.items() if spec.module is not None}
+    if type(m) not in by_module:
+        raise KeyError(name)
+    activation = by_module[type(m)]
+    if activation == "leaky_relu":
         alpha = Fraction(str(m.negative_slope))
         if not 0 < alpha < 1:
             raise ModelImportError(f"layer {name!r}: LeakyReLU slope {m.negative_slope} outside (0, 1) is not supported")
-        return "leaky_relu", alpha
-    if type(m) is nn.Hardtanh:
-        if (m.min_val, m.max_val) != (-1.0, 1.0):
-            raise ModelImportError(f"layer {name!r}: Hardtanh({m.min_val}, {m.max_val}); only Hardtanh(-1, 1) is supported")
-        return "hardtanh", None
-    if type(m) is nn.Softplus:
-        if (m.beta, m.threshold) != (1.0, 20.0):
-            raise ModelImportError(f"layer {name!r}: Softplus(beta={m.beta}, threshold={m.threshold}); only the default is supported")
-        return "softplus", None
-    simple = {nn.Tanh: "tanh", nn.Sigmoid: "sigmoid", nn.Identity: "identity"}
-    if type(m) in simple:
-        return simple[type(m)], None
-    raise KeyError(name)
+        return activation, alpha
+    if activation == "hardtanh" and (m.min_val, m.max_val) != (-1.0, 1.0):
+        raise ModelImportError(f"layer {name!r}: Hardtanh({m.min_val}, {m.max_val}); only Hardtanh(-1, 1) is supported")
+    if activation == "softplus" and (m.beta, m.threshold) != (1.0, 20.0):
+        raise ModelImportError(f"layer {name!r}: Softplus(beta={m.beta}, threshold={m.threshold}); only the default is supported")
+    return activation, None
 
 
 def _padding(name: str, conv: nn.Module) -> str:

@@ -19,6 +19,7 @@ import sympy as sp
 import torch
 import torch.nn.functional as F
 
+from radiuscnn.numeric.activations import torch_spec
 from radiuscnn.theory.activations import piecewise_linear
 from radiuscnn.theory.config import Config
 from radiuscnn.theory.constraints import BulkEquations, bulk_equations
@@ -194,24 +195,7 @@ def check_bulk_equations(
 # --- the decomposition against PyTorch ----------------------------------------------------------
 def torch_activation(cfg: Config, z: torch.Tensor) -> torch.Tensor:
     """sigma in float64 torch, written from its definition (softplus without a threshold)."""
-    name = cfg.activation
-    if name == "relu":
-        return F.relu(z)
-    if name == "leaky_relu":
-        return F.leaky_relu(z, float(cfg.alpha))
-    if name == "abs":
-        return z.abs()
-    if name == "hardtanh":
-        return F.hardtanh(z)
-    if name == "identity":
-        return z
-    if name == "tanh":
-        return torch.tanh(z)
-    if name == "sigmoid":
-        return torch.sigmoid(z)
-    if name == "softplus":
-        return torch.log1p(torch.exp(z))
-    raise ValueError(f"unknown activation {name!r}")
+    return torch_spec(cfg.activation).definition(z, float(cfg.alpha))
 
 
 def torch_forward(cfg: Config, p: Params, r: int, a) -> float:
