@@ -78,7 +78,7 @@ class ReportResult:
 
 
 def build_report(cfg, tcfg, out_dir, tex_only: bool = False, progress=None, engine: str | None = "auto",
-                 cfg2=None, atlas_grid=None) -> ReportResult:
+                 cfg2=None, atlas_grid=None, parallel: bool = False) -> ReportResult:
     """Collect results, write ``results.json``, generate ``derivation.tex`` from it, draw the
     figures and compile ``derivation.pdf`` (unless ``tex_only``).
 
@@ -86,6 +86,8 @@ def build_report(cfg, tcfg, out_dir, tex_only: bool = False, progress=None, engi
     ``cfg2``: the 2D configuration of the D1 section (see :func:`collect`).
     ``atlas_grid``: ``(base, tcfg, axes)`` of the T1 success atlas, as returned by
     ``verify.atlas.default_grid()`` (the default); small reports pass a tiny grid.
+    ``parallel``: the D1 training runs in a second process beside the 1D stages (see
+    :func:`collect`; the same numbers, about half the wall time on two cores).
     Raises :class:`reports.latex.TeXCompileError` when compiling fails. When no engine exists
     (and not ``tex_only``) the result's ``missing_engine`` holds the one-line message and
     ``pdf`` is ``None``; the caller decides the exit code.
@@ -98,7 +100,7 @@ def build_report(cfg, tcfg, out_dir, tex_only: bool = False, progress=None, engi
     from radiuscnn.numeric.ensemble import one_thread
 
     with one_thread():
-        results, ctx = collect(cfg, tcfg, progress, cfg2, atlas_grid)
+        results, ctx = collect(cfg, tcfg, progress, cfg2, atlas_grid, parallel)
     ctx.stages.stage("figures")
     figures = make_figures(ctx, results, out_dir)
     results["figures"] = figures

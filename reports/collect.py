@@ -54,24 +54,35 @@ def claim_results(ctx: Context) -> dict:
     return out
 
 
-def collect(cfg, tcfg, progress=None, cfg2=None, atlas_grid=None) -> tuple[dict, Context]:
+def collect(cfg, tcfg, progress=None, cfg2=None, atlas_grid=None, parallel: bool = False) -> tuple[dict, Context]:
     """Run every collector; returns the results (plain JSON) and the context. ``cfg2`` is the
     2D configuration of the D1 section (default: THEORY.md section 9 with ``cfg``'s amplitude
     interval; ``cfg`` itself when it is 2D). ``atlas_grid``: ``(base, tcfg, axes)`` of the T1
-    success atlas (default: ``verify.atlas.default_grid()``)."""
+    success atlas (default: ``verify.atlas.default_grid()``). ``parallel``: the D1 training (the
+    longest independent stage) runs in a background worker from the start, beside the 1D
+    stages (same call, same one-thread arithmetic, so the same numbers)."""
     from radiuscnn.theory.config import default_config
 
     stages = Stages(progress, total=len(PLAN))
     ctx = Context(cfg, tcfg, stages)
     ctx.atlas_grid = atlas_grid
     ctx.cfg2 = cfg if cfg.dim == 2 else (cfg2 or default_config(2).with_(amplitude=cfg.amplitude))
-    for title, collectors in PLAN:
-        stages.stage(title)
-        for name, module, fn_name, one_d in collectors:
-            applies = cfg.dim == 1 or not one_d
-            why = "2D training belongs to the D1 section" if name == "training" else ONE_D_ONLY
-            ctx.collect(name, getattr(module, fn_name), applies, "" if applies else why)
-        stages.done()
+    if parallel:
+        from radiuscnn.numeric.processes import BackgroundCall
+
+        fn, args, _ = W.d1_training(ctx)
+        ctx.background["d1"] = BackgroundCall(fn, *args)
+    try:
+        for title, collectors in PLAN:
+            stages.stage(title)
+            for name, module, fn_name, one_d in collectors:
+                applies = cfg.dim == 1 or not one_d
+                why = "2D training belongs to the D1 section" if name == "training" else ONE_D_ONLY
+                ctx.collect(name, getattr(module, fn_name), applies, "" if applies else why)
+            stages.done()
+    finally:
+        for background in ctx.background.values():
+            background.close()
     results = {
         "schema": SCHEMA,
         "config": {**cfg.to_json(), "M": cfg.M, "out_size": cfg.out_size, "h_l": cfg.h_l, "h_r": cfg.h_r,

@@ -13,8 +13,8 @@ from radiuscnn.reports.context import Context
 F2_KERNELS = 9  # kernel sweep: k = 1..F2_KERNELS
 EXPLORE_MEMBERS = 16  # kernel sweep: members per kernel size (all training steps of the flags)
 ATLAS_PLATEAU_KINDS = ("mass", "constant", "amplitude")  # verify.atlas.plateau_kind: a true plateau
-D1_MEMBERS = 8  # D1 trained comparison: members and steps (capped by the training flags)
-D1_STEPS = 300
+D1_STEPS_FACTOR = 2  # D1 trained 2D ensembles: all --seeds members, this many times --steps, fast engine
+D1_ENGINE = "fast"
 
 
 def collect_explore(ctx: Context) -> dict:
@@ -104,24 +104,40 @@ def collect_d2(ctx: Context) -> dict:
     return {"claim": d2.to_json(), **patterns_json(ctx.cfg2), **d2_json(ctx.cfg2)}
 
 
+def d1_training(ctx: Context) -> tuple:
+    """The D1 trained comparison on this report's inputs as ``(function, args, train config)``:
+    every --seeds member of each variant, D1_STEPS_FACTOR x --steps steps, D1_ENGINE."""
+    from radiuscnn.verify.converged_2d import d1_trained
+
+    tcfg2 = ctx.tcfg.with_(steps=D1_STEPS_FACTOR * ctx.tcfg.steps)
+    return d1_trained, (ctx.cfg2, tcfg2, None, D1_ENGINE), tcfg2
+
+
 def collect_d1(ctx: Context) -> dict:
     """D1 on the 2D configuration: GAP error floor and FC ring law (the registry's D1
     evidence, theory.disk, exact), and trained 2D networks compared with them
-    (verify.trained_2d, small budget, numerical)."""
-    from radiuscnn.verify.trained_2d import d1_trained
-
+    (:func:`d1_training`: numerical training, exact per-network verdicts). The training may
+    already be running in a background worker (``ctx.background["d1"]``, started by
+    ``reports.collect.collect(parallel=True)``); its result is the same call's."""
     cfg2 = ctx.cfg2
     evidence = ctx.claim("D1").evidence
     out = {"config": cfg2.to_json(), "M": cfg2.M, "n_outputs": cfg2.n_outputs, "gap": evidence["gap"],
            "fc": evidence["fc"], "d2": collect_d2(ctx)}
-    tcfg2 = ctx.tcfg.with_(seeds=min(ctx.tcfg.seeds, D1_MEMBERS), steps=min(ctx.tcfg.steps, D1_STEPS))
-    ctx.stages.stage(f"two dimensions (D1): training {tcfg2.seeds} networks x 4 variants, {tcfg2.steps} steps")
+    fn, args, tcfg2 = d1_training(ctx)
+    background = ctx.background.pop("d1", None)
+    where = "in a background worker since the start" if background else "here"
+    ctx.stages.stage(f"two dimensions (D1): training {tcfg2.seeds} networks x 4 variants, {tcfg2.steps} steps ({where})")
     try:
-        value = d1_trained(cfg2, tcfg2)
+        value = background.result() if background else fn(*args)
     except Exception as error:  # noqa: BLE001 - the exact part stands on its own
         out["trained"] = {"status": "error", "reason": f"{type(error).__name__}: {error}"}
         return out
     value.pop("figures", None)
-    out["trained"] = {"status": "ok", "function": "radiuscnn.verify.trained_2d.d1_trained", "train_config": tcfg2.to_json(),
+    out["trained"] = {"status": "ok", "function": "radiuscnn.verify.converged_2d.d1_trained", "train_config": tcfg2.to_json(),
+                      "engine": D1_ENGINE, "data": value}
+    return out
+    value.pop("figures", None)
+    out["trained"] = {"status": "ok", "function": "radiuscnn.verify.converged_2d.d1_trained", "train_config": tcfg2.to_json(),
+                      "engine": D1_ENGINE,
                       "data": value}
     return out

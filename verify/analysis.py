@@ -59,6 +59,7 @@ import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+import numpy as np
 import torch
 
 from radiuscnn.theory.activations import PiecewiseLinear, piecewise_linear
@@ -143,25 +144,28 @@ class PlateauFit:
 
 
 def plateau_fit(cfg: Config, samples, y) -> PlateauFit:
-    """Fit ``y_b ~ a_b f(r_b) + g`` (unknowns ``f(r)`` for ``r in R`` and ``g``)."""
+    """Fit ``y_b ~ a_b f(r_b) + g`` (unknowns ``f(r)`` for ``r in R`` and ``g``). NumPy's
+    least squares, not torch's: MKL's ``gelsy`` behind ``torch.linalg.lstsq`` returns
+    different last bits from run to run on the same inputs (measured on an AMD EPYC),
+    which would make ``results.json`` differ between two runs of the same report."""
     radii = list(cfg.radii)
-    A = torch.zeros(len(samples), len(radii) + 1, dtype=torch.float64)
+    A = np.zeros((len(samples), len(radii) + 1))
     for row, (r, a) in enumerate(samples):
         A[row, radii.index(r)] = float(a)
         A[row, -1] = 1.0
-    target = torch.as_tensor([float(v) for v in y], dtype=torch.float64)
-    coef = torch.linalg.lstsq(A, target[:, None]).solution[:, 0]
-    fit_rms = float((A @ coef - target).pow(2).mean().sqrt())
-    r_true = torch.as_tensor([float(r) for r, _ in samples], dtype=torch.float64)
-    loss_rms = float((target - r_true).pow(2).mean().sqrt())
-    mass = torch.as_tensor([float(a) * (2 * r + 1) for r, a in samples], dtype=torch.float64)
-    B = torch.stack([mass, torch.ones_like(mass)], dim=1)
-    best = B @ torch.linalg.lstsq(B, r_true[:, None]).solution[:, 0]
-    mass_loss = float((best - r_true).pow(2).mean())
+    target = np.array([float(v) for v in y])
+    coef = np.linalg.lstsq(A, target, rcond=None)[0]
+    fit_rms = float(np.sqrt(np.mean((A @ coef - target) ** 2)))
+    r_true = np.array([float(r) for r, _ in samples])
+    loss_rms = float(np.sqrt(np.mean((target - r_true) ** 2)))
+    mass = np.array([float(a) * (2 * r + 1) for r, a in samples])
+    B = np.stack([mass, np.ones_like(mass)], axis=1)
+    best = B @ np.linalg.lstsq(B, r_true, rcond=None)[0]
+    mass_loss = float(np.mean((best - r_true) ** 2))
     f = coef[:-1]
-    odd = torch.as_tensor([2.0 * r + 1 for r in radii], dtype=torch.float64)
+    odd = np.array([2.0 * r + 1 for r in radii])
     kappa = (f @ odd) / (odd @ odd)
-    f_mass_rms = float((f - kappa * odd).pow(2).mean().sqrt())
+    f_mass_rms = float(np.sqrt(np.mean((f - kappa * odd) ** 2)))
     return PlateauFit(tuple(f.tolist()), float(coef[-1]), fit_rms, loss_rms, mass_loss, f_mass_rms)
 
 

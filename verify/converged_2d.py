@@ -23,15 +23,24 @@ Everything trained here is numerical; only the per-network verdicts are exact.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from radiuscnn.theory.config import Config
 from radiuscnn.theory.disk import Params2D, least_squares_exact, prove_2d, background_count
 from radiuscnn.theory.disk_width import one_unit_floor
-from radiuscnn.verify.trained_2d import _counter_family, compare_fc, compare_gap, effective_support
+from radiuscnn.verify.trained_2d import (
+    _counter_family,
+    compare_fc,
+    compare_gap,
+    effective_support,
+    i1c_background_differences,
+    plot_error_floor,
+    plot_radial_profile,
+    train_in_regime,
+)
 
 INVARIANT_SPREAD = 1e-6  # output change over the amplitude grid below which a network counts as invariant
 
@@ -88,20 +97,17 @@ def analyse_gap(cfg: Config, params: dict, prove: bool = True) -> tuple[list[Mem
     return out, comparison.summary()
 
 
-def converged_variant(cfg: Config, tcfg, prove: bool = True) -> dict:
-    """Train ``cfg`` (2D, relu) with ``tcfg`` and analyse every member (module docstring)."""
-    from radiuscnn.numeric.ensemble import train
-
-    start = time.perf_counter()
-    run = train(cfg, tcfg)
-    seconds = time.perf_counter() - start
+def analyse_run(cfg: Config, tcfg, run, prove: bool = True) -> dict:
+    """The converged-training analysis of one trained ensemble ``run`` of ``cfg`` (module
+    docstring): budget, flatness, success rate, and for GAP every member's family and exact
+    verdict against the one-channel floor; for FC the ring-law comparison."""
     history = run.history.detach().cpu().double().numpy()
     floor = one_unit_floor(cfg)["rmse"]
-    out = {"head": cfg.head, "channels": cfg.channels, "seconds": seconds,
+    out = {"head": cfg.head, "channels": cfg.channels, "seconds": run.seconds,
            "budget": {"seeds": tcfg.seeds, "steps": tcfg.steps, "optimizer": tcfg.optimizer,
                       "lr": tcfg.lr, "dtype": tcfg.dtype, "amplitudes": tcfg.amplitudes},
            "flatness": flatness(history), "final_loss_median": float(np.median(history[-1])),
-           "success_rate": run.success_rate, "floor": floor}
+           "success_rate": run.success_rate, "successes": int(run.success.sum()), "floor": floor}
     if cfg.head == "fc":
         out["ring_law"] = compare_fc(cfg, run.params).summary()
         return out
@@ -121,11 +127,55 @@ def converged_variant(cfg: Config, tcfg, prove: bool = True) -> dict:
     return out
 
 
-def converged_2d(cfg: Config, tcfg, prove: bool = True) -> dict:
+def converged_variant(cfg: Config, tcfg, prove: bool = True, engine: str | None = "fast") -> dict:
+    """Train ``cfg`` (2D, relu) with ``tcfg`` on ``engine`` and analyse every member."""
+    from radiuscnn.numeric.ensemble import train
+
+    return analyse_run(cfg, tcfg, train(cfg, tcfg, engine=engine), prove)
+
+
+def converged_2d(cfg: Config, tcfg, prove: bool = True, engine: str | None = "fast") -> dict:
     """GAP C = 1, GAP C = 2 and FC (one channel), relu, on the 2D ``cfg``."""
     base = cfg.with_(activation="relu")
     return {
-        "gap_C1": converged_variant(base.with_(head="gap", channels=1), tcfg, prove),
-        "gap_C2": converged_variant(base.with_(head="gap", channels=2), tcfg, prove),
-        "fc": converged_variant(base.with_(head="fc", channels=1), tcfg, prove),
+        "gap_C1": converged_variant(base.with_(head="gap", channels=1), tcfg, prove, engine),
+        "gap_C2": converged_variant(base.with_(head="gap", channels=2), tcfg, prove, engine),
+        "fc": converged_variant(base.with_(head="fc", channels=1), tcfg, prove, engine),
     }
+
+
+def d1_trained(cfg: Config, tcfg, out_dir: str | Path | None = None, engine: str | None = "fast",
+               prove: bool = True) -> dict:
+    """Train and compare everything D1 asks for on ``cfg`` (2D), each ensemble trained once:
+    one-channel GAP, GAP with ``cfg.channels``, FC from the default init (regime census, I1c)
+    and FC from the regime init (ring law); every variant also gets :func:`analyse_run` under
+    ``"converged"``. Optionally writes the two figures into ``out_dir``. Plain dict."""
+    from radiuscnn.numeric.ensemble import train
+    from radiuscnn.numeric.model import init_params
+
+    out: dict = {}
+    g1cfg = cfg.with_(head="gap", channels=1, activation="relu")
+    g1 = train(g1cfg, tcfg, engine=engine)
+    gap1 = compare_gap(g1cfg, g1.params, tcfg.member_seeds)
+    out["gap_one_channel"] = {**gap1.summary(), "converged": analyse_run(g1cfg, tcfg, g1, prove)}
+    if cfg.channels > 1:
+        gwcfg = cfg.with_(head="gap", activation="relu")
+        gw = train(gwcfg, tcfg, engine=engine)
+        out["gap_wide"] = {**compare_gap(gwcfg, gw.params, tcfg.member_seeds).summary(),
+                           "converged": analyse_run(gwcfg, tcfg, gw, prove)}
+    fcfg = cfg.with_(head="fc", channels=1, activation="relu")
+    fc = train(fcfg, tcfg, engine=engine)
+    out["fc_default_init"] = {**compare_fc(fcfg, fc.params).summary(), "converged": analyse_run(fcfg, tcfg, fc, prove)}
+    init = init_params(fcfg, tcfg.seeds, tcfg.seed, tcfg.torch_dtype)
+    rep = i1c_background_differences(fcfg, fc.params["V"], init["V"])
+    out["i1c"] = {"pixels": rep.pixels, "dtype": tcfg.dtype, "max_deviation": rep.max_deviation,
+                  "min_contrast": min(rep.contrast)}
+    reg = train_in_regime(fcfg, tcfg, engine=engine)
+    fcreg = compare_fc(fcfg, reg.params)
+    out["fc_regime_init"] = fcreg.summary()
+    if out_dir is not None:
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        out["figures"] = [str(plot_radial_profile(fcfg, fcreg, out_dir / "d1_radial_profile.pdf")),
+                          str(plot_error_floor(g1cfg, out_dir / "d1_error_floor.pdf", gap1))]
+    return out

@@ -136,7 +136,7 @@ class GapNet:
     ``rmse`` over radii x amplitude grid; ``per_radius`` RMS error per radius;
     ``mean_error`` the signed error per radius averaged over the amplitude grid; ``spread`` the
     largest change of the output over the amplitude grid at a fixed radius (0 for an
-    amplitude-invariant network); ``beats_floor``: ``rmse < floor - tol``. One channel only:
+    amplitude-invariant network); ``beats_floor``: ``rmse < best_floor - tol`` (the family floor, minimum over supports). One channel only:
     ``support`` (effective support: taps with ``a_max |w_t| > tau |b|``; the others cannot
     move the pre-activation by more than ``tau |b|``), ``near_zero_taps`` (``k^2 - |support|``),
     ``support_floor`` (the floor of that support), ``in_family`` (``b > 0`` and every pattern
@@ -235,6 +235,7 @@ def compare_gap(
     floor = floors["rmse"]
     best = floors["supports"].get("best", {}).get("rmse")
     two = floors["two_channel"]["rmse"] if floors.get("two_channel") else None
+    family_floor = best if best is not None else floor  # the floor of the family: the minimum over supports
     err = member_errors(cfg, params, n_amplitudes)
     p = _numpy(params)
     nets = []
@@ -243,10 +244,10 @@ def compare_gap(
         per_radius = tuple(float(x) for x in np.sqrt((err[e] ** 2).mean(axis=1)))
         mean_error = tuple(float(x) for x in err[e].mean(axis=1))
         spread = float((err[e].max(axis=1) - err[e].min(axis=1)).max())
-        beats = rmse < floor - tolerance
+        beats = rmse < family_floor - tolerance
         support = near = sfloor = fam = alive = None
         explained = True
-        reason = f"not below the floor ({rmse:.6g} >= {floor:.6g} - {tolerance:g})"
+        reason = f"not below the floor ({rmse:.6g} >= {family_floor:.6g} - {tolerance:g})"
         if cfg.channels == 1:
             w_c, b = p["w"][e, 0], float(p["b"][e, 0])
             support = effective_support(cfg, w_c, b, tau)
@@ -406,35 +407,16 @@ class RegimeTrainResult:
 
 
 def train_in_regime(
-    cfg: Config, tcfg, support: Sequence[Offset] | None = None, margin: float = 1.0
+    cfg: Config, tcfg, support: Sequence[Offset] | None = None, margin: float = 1.0, engine: str | None = None
 ) -> RegimeTrainResult:
     """Train ``tcfg.seeds`` networks (GAP or FC head) from :func:`regime_init` of PyTorch's
-    default init (seeds ``tcfg.seed + e``), full batch, ``tcfg.optimizer``/``lr``/``steps``/
-    ``dtype`` on the ``tcfg.amplitudes`` grid, with the fast forward pass that
-    :func:`numeric.ensemble.train` uses."""
-    import time
-
-    from radiuscnn.numeric import windows
-    from radiuscnn.numeric.data import make_dataset
-    from radiuscnn.numeric.ensemble import deterministic, make_optimizer
+    default init (seeds ``tcfg.seed + e``) with :func:`numeric.ensemble.train` (``init=``)."""
+    from radiuscnn.numeric.ensemble import train
     from radiuscnn.numeric.model import init_params
 
-    start = time.perf_counter()
-    data = make_dataset(cfg, tcfg.amplitudes, tcfg.torch_dtype)
-    plan = windows.plan(cfg, data.x)
     init = regime_init(cfg, init_params(cfg, tcfg.seeds, tcfg.seed, tcfg.torch_dtype), support, margin)
-    params = {k: v.clone().requires_grad_(True) for k, v in init.items()}
-    opt = make_optimizer(tcfg, list(params.values()))
-    with deterministic():
-        for _ in range(tcfg.steps):
-            opt.zero_grad(set_to_none=True)
-            loss = ((windows.forward(cfg, params, plan).output - data.y) ** 2).mean(dim=1)
-            loss.sum().backward()
-            opt.step()
-        with torch.no_grad():
-            loss = ((windows.forward(cfg, params, plan).output - data.y) ** 2).mean(dim=1)
-    return RegimeTrainResult({k: v.detach() for k, v in params.items()}, init, loss.detach(),
-                             time.perf_counter() - start)
+    run = train(cfg, tcfg, init=init, engine=engine)
+    return RegimeTrainResult(run.params, init, run.loss, run.seconds)
 
 
 train_fc_in_regime = train_in_regime
@@ -558,37 +540,3 @@ def plot_error_floor(cfg: Config, path: str | Path, comparison: GapComparison | 
     ax.set_title(f"GAP background-counter floor, N={cfg.size}, k={cfg.kernel}")
     ax.legend(fontsize=7)
     return _save(fig, path)
-
-
-def d1_trained(cfg: Config, tcfg, out_dir: str | Path | None = None) -> dict:
-    """Train and compare everything D1 asks for on ``cfg`` (2D): one-channel GAP, GAP with
-    ``cfg.channels``, FC from the default init (regime census + I1c) and FC from the regime
-    init (ring law); optionally write the two figures into ``out_dir``. Plain dict."""
-    from radiuscnn.numeric.ensemble import train
-    from radiuscnn.numeric.model import init_params
-
-    out: dict = {}
-    g1cfg = cfg.with_(head="gap", channels=1, activation="relu")
-    g1 = train(g1cfg, tcfg)
-    gap1 = compare_gap(g1cfg, g1.params, tcfg.member_seeds)
-    out["gap_one_channel"] = gap1.summary()
-    if cfg.channels > 1:
-        gwcfg = cfg.with_(head="gap", activation="relu")
-        gw = train(gwcfg, tcfg)
-        out["gap_wide"] = compare_gap(gwcfg, gw.params, tcfg.member_seeds).summary()
-    fcfg = cfg.with_(head="fc", channels=1, activation="relu")
-    fc = train(fcfg, tcfg)
-    out["fc_default_init"] = compare_fc(fcfg, fc.params).summary()
-    init = init_params(fcfg, tcfg.seeds, tcfg.seed, tcfg.torch_dtype)
-    rep = i1c_background_differences(fcfg, fc.params["V"], init["V"])
-    out["i1c"] = {"pixels": rep.pixels, "dtype": tcfg.dtype, "max_deviation": rep.max_deviation,
-                  "min_contrast": min(rep.contrast)}
-    reg = train_fc_in_regime(fcfg, tcfg)
-    fcreg = compare_fc(fcfg, reg.params)
-    out["fc_regime_init"] = fcreg.summary()
-    if out_dir is not None:
-        out_dir = Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        out["figures"] = [str(plot_radial_profile(fcfg, fcreg, out_dir / "d1_radial_profile.pdf")),
-                          str(plot_error_floor(g1cfg, out_dir / "d1_error_floor.pdf", gap1))]
-    return out

@@ -41,6 +41,9 @@ def register(sub) -> None:
     p.add_argument("--tex-only", action="store_true",
                    help="write the .tex, results and figures but do not compile the PDF")
     p.add_argument("--json", action="store_true", help="print a summary of the results as JSON on stdout")
+    p.add_argument("--jobs", type=int, choices=(1, 2), default=None,
+                   help="processes of one thread each: 2 trains the 2D networks beside the 1D stages "
+                        "(same numbers); default 2 on a machine with two or more cores, else 1")
     p.set_defaults(run=run)
 
 
@@ -50,6 +53,13 @@ def no_engine_message() -> str:
 
     return (f"radiuscnn report: no TeX engine (latexmk/pdflatex) on PATH, so no PDF can be built; "
             f"install it (sudo apt-get install {' '.join(TEX_PACKAGES)}) or pass --tex-only; nothing was run")
+
+
+def report_jobs(jobs: int | None) -> int:
+    """``--jobs``, or by default 2 on a machine with at least two cores, else 1."""
+    import os
+
+    return jobs if jobs is not None else (2 if (os.cpu_count() or 1) >= 2 else 1)
 
 
 def run(args) -> int:
@@ -81,7 +91,8 @@ def run(args) -> int:
                TimeElapsedColumn())
     try:
         with torch_threads(args.threads), progress_bar("report", *columns, console=err) as progress:
-            result = build_report(cfg, tcfg, args.out, tex_only=args.tex_only, progress=progress)
+            result = build_report(cfg, tcfg, args.out, tex_only=args.tex_only, progress=progress,
+                                  parallel=report_jobs(args.jobs) == 2)
     except KeyboardInterrupt as interrupt:
         interrupt.detail = f"the report in {args.out} is not finished"
         raise

@@ -1,0 +1,35 @@
+"""numeric.processes.BackgroundCall: the same result as the call in the parent, its errors
+raised in the parent, and a worker that is gone at once when closed."""
+
+import math
+import time
+
+import pytest
+import torch
+
+from radiuscnn.numeric.ensemble import TrainConfig, train
+from radiuscnn.numeric.processes import BackgroundCall
+from radiuscnn.theory.config import Config
+
+
+def test_background_training_is_the_parent_training_bit_for_bit():
+    cfg, tcfg = Config(size=13, kernel=3, radii=tuple(range(0, 5))), TrainConfig(seeds=4, steps=50, amplitudes=3)
+    background = BackgroundCall(train, cfg, tcfg, None, None, None, None, "fast")
+    here = train(cfg, tcfg, engine="fast")
+    there = background.result()
+    assert all(torch.equal(here.params[k], there.params[k]) for k in here.params)
+    assert torch.equal(here.history, there.history)
+
+
+def test_errors_reach_the_parent():
+    with pytest.raises(ValueError, match="math domain"):
+        BackgroundCall(math.sqrt, -1.0).result()
+
+
+def test_close_stops_a_running_worker_within_a_second():
+    call = BackgroundCall(time.sleep, 60)
+    time.sleep(0.5)
+    start = time.perf_counter()
+    call.close()
+    assert time.perf_counter() - start < 1.0
+    assert all(not p.is_alive() for p in call._pool._pool)
