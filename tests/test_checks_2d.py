@@ -6,7 +6,7 @@ from dataclasses import replace
 from fractions import Fraction
 
 from radiuscnn.theory.config import Config
-from radiuscnn.theory.disk import prove_2d
+from radiuscnn.theory.disk_proof import prove_2d
 from radiuscnn.theory.disk_width import counter_network, row_counter
 from radiuscnn.theory.patterns import pattern_system, pattern_table
 from radiuscnn.verify.checks_2d import check_exact_network, check_patterns, check_rank

@@ -9,15 +9,10 @@ import numpy as np
 import pytest
 
 from radiuscnn.theory.config import Config, default_config
-from radiuscnn.theory.disk import (
-    Params2D,
-    affine_fit,
-    always_background,
-    background_counts,
-    prove_2d,
-    ring_law_params,
-    rings,
-)
+from radiuscnn.theory.disk_geometry import always_background, background_counts
+from radiuscnn.theory.disk_proof import Params2D, prove_2d
+from radiuscnn.theory.disk_ring import ring_law_params, rings
+from radiuscnn.theory.exact_lstsq import affine_fit
 from radiuscnn.verify.trained_2d import background_mask, check_background_counts, i1c_background_differences
 
 pytestmark = pytest.mark.fast

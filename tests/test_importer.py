@@ -176,7 +176,8 @@ def fc2d_module(cfg: Config, p) -> nn.Module:
 
 
 def test_d1_ring_law_and_floor_counter_are_recognised():
-    from radiuscnn.theory.disk import background_counter_params, ring_law_params, support_floor
+    from radiuscnn.theory.disk_floor import background_counter_params, support_floor
+    from radiuscnn.theory.disk_ring import ring_law_params
 
     fc = Config(dim=2, size=9, kernel=3, channels=1, head="fc", radii=range(1, 5))
     p = ring_law_params(fc)
@@ -195,7 +196,7 @@ def test_d1_ring_law_and_floor_counter_are_recognised():
 def test_d2_row_counter_is_proved_exact():
     """THEORY.md section 7, D2: supports S1 = {(0, 0)}, S2 = {(0, 0), (0, 1)}; #Bg_S1 - #Bg_S2
     counts one pixel per row of the disk, 2 rho + 1, so y = -1/2 + (#Bg_S1 - #Bg_S2)/2."""
-    from radiuscnn.theory.disk import Params2D
+    from radiuscnn.theory.disk_proof import Params2D
 
     cfg = Config(dim=2, size=11, kernel=3, channels=2, radii=range(1, 5))
     tap = -2 / cfg.a_min
@@ -385,7 +386,8 @@ def test_2d_families_reject_networks_outside_them():
     filter lets nonempty patterns live, and a counter whose bias kills the background."""
     from dataclasses import replace
 
-    from radiuscnn.theory.disk import background_counter_params, ring_law_params, support_floor
+    from radiuscnn.theory.disk_floor import background_counter_params, support_floor
+    from radiuscnn.theory.disk_ring import ring_law_params
 
     fc = Config(dim=2, size=9, kernel=3, channels=1, head="fc", radii=range(1, 5))
     p = ring_law_params(fc)

@@ -48,13 +48,13 @@ def test_kinks_and_absolute_values():
 
 def test_engine_steps_of_the_default_leave_nothing_code_like():
     """Every step the engine records for A1-A4 on the default configuration."""
-    from radiuscnn.theory import analytic, counter
+    from radiuscnn.theory import analytic, counter_symbolic
     from radiuscnn.theory.config import default_config
     from radiuscnn.theory.structure import derive_structure
     from radiuscnn.theory.width import min_width_details
 
     cfg = default_config(1)
-    lines = list(counter.symbolic_background_counter("zeros", "odd").steps)
+    lines = list(counter_symbolic.symbolic_background_counter("zeros", "odd").steps)
     d = derive_structure(cfg)
     lines += list(d.conclusions)
     for c in (*d.preliminary, *d.cases):

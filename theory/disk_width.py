@@ -14,10 +14,10 @@ Row counter (D2). With ``S1 = {s}`` and ``S2 = {s, t}``,
 when those pixels are output pixels: affine in ``rho``. Two counter units with output weights
 ``+u, -u`` (``u = q |I|^2 / (phi(b) - phi_flat)``) give ``y = beta + q (#Bg_{S1} - #Bg_{S2})``:
 the ``phi_flat`` terms cancel. The engine *derives* the pair: it computes the difference counts
-exactly (:func:`theory.disk.background_count`) for every single tap ``s`` and every ``t``
+exactly (:func:`theory.disk_geometry.background_count`) for every single tap ``s`` and every ``t``
 (neighbours first), keeps the first pair whose counts are exactly affine and non-constant in
 ``rho`` over ``R``, solves ``beta, q`` exactly and proves the network exact on ``R x A`` with
-:func:`theory.disk.prove_2d` (endpoints and every kink, exact rationals).
+:func:`theory.disk_proof.prove_2d` (endpoints and every kink, exact rationals).
 
 One channel below (D1). One counter unit counts ``#Bg_S``, not affine in ``rho`` for any
 support when the exact least-squares fit leaves a residual (checked for every support when
@@ -39,10 +39,10 @@ from functools import lru_cache
 from radiuscnn.theory.activations import piecewise_linear
 from radiuscnn.theory.analytic import is_analytic_form
 from radiuscnn.theory.config import ACTIVATIONS, Config
-from radiuscnn.theory.disk import (
-    AffineFit, Offset, Params2D, affine_fit, background_count, best_support_floor, disk,
-    named_supports, output_pixels, prove_2d, support_floor, window_offsets,
-)
+from radiuscnn.theory.disk_floor import best_support_floor, named_supports, support_floor
+from radiuscnn.theory.disk_geometry import Offset, background_count, disk, output_pixels, window_offsets
+from radiuscnn.theory.disk_proof import Params2D, prove_2d
+from radiuscnn.theory.exact_lstsq import AffineFit, affine_fit
 from radiuscnn.theory.width import FIXED_AMPLITUDE_REASON, flat_ends, search_combinations
 
 UNIT_STEPS = ((0, 1), (1, 0), (0, -1), (-1, 0))

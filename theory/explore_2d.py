@@ -22,7 +22,7 @@ from radiuscnn.theory.explore import Flag, KernelRow, invalid_row, kernel_flags
 
 def counter_prefix(cfg: Config) -> tuple[Fraction | None, Fraction | None, int]:
     """``(beta, v b, r_max)`` of the full-support background counter on ``R`` (module docstring)."""
-    from radiuscnn.theory.disk import background_count
+    from radiuscnn.theory.disk_geometry import background_count
 
     radii = cfg.radii
     counts = [background_count(cfg, rho) for rho in radii]
@@ -40,7 +40,7 @@ def counter_prefix(cfg: Config) -> tuple[Fraction | None, Fraction | None, int]:
 
 def kernel_row_2d(cfg: Config, k: int, padding: str) -> KernelRow:
     """The derived row of the 2D ``cfg.with_(kernel=k, padding=padding)``."""
-    from radiuscnn.theory.disk import background_count
+    from radiuscnn.theory.disk_geometry import background_count
     from radiuscnn.theory.disk_width import width_2d
     from radiuscnn.theory.patterns import pattern_system
 

@@ -2,7 +2,7 @@
 
 On a disk ``x = a 1[D_rho]`` the window of output pixel ``p`` holds ``a`` times the 0/1
 *pattern* ``J_p(rho) = {(s, t) in [-h_l, h_r]^2 : p + (s, t) in D_rho}`` (zeros, valid or
-circular padding; :func:`theory.disk.pattern_counts` enumerates the windows). As in 1D
+circular padding; :func:`theory.disk_geometry.pattern_counts` enumerates the windows). As in 1D
 (section 4) the network sees the filter only through the pattern sums, and with one amplitude
 ``a`` zero loss is the *linear* system in the responses ``g_J = sum_c v_c sigma(a W_c[J] + b_c)``
 and ``beta``:
@@ -22,7 +22,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 from radiuscnn.theory.config import Config
-from radiuscnn.theory.disk import Pattern, pattern_counts
+from radiuscnn.theory.disk_geometry import Pattern, pattern_counts
 
 
 @dataclass(frozen=True)

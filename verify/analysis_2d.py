@@ -1,10 +1,10 @@
 """What a trained or imported 2D network computes (THEORY.md sections 7 (D1, D2) and 8).
 
-For one 2D network (exact rational copy of its float weights, :class:`theory.disk.Params2D`)
+For one 2D network (exact rational copy of its float weights, :class:`theory.disk_proof.Params2D`)
 on the data of ``cfg`` (centred disks, radii ``R``, amplitudes ``A = [a_min, a_max]``):
 
 1. **Regime.** For every channel ``c`` and every nonempty window pattern ``J`` of the data
-   (:func:`theory.disk.pattern_counts`), ``z = a W_c[J] + b_c`` at ``a_min`` and ``a_max``:
+   (:func:`theory.disk_geometry.pattern_counts`), ``z = a W_c[J] + b_c`` at ``a_min`` and ``a_max``:
    *killed* (flat lowest piece of sigma at both ends), *saturated*, *alive* (one sloped
    piece) or *crossing* (a kink inside ``A``). The background (``J`` empty) sits at ``b_c``.
 2. **Family** (piecewise-linear sigma).
@@ -13,7 +13,7 @@ on the data of ``cfg`` (centred disks, radii ``R``, amplitudes ``A = [a_min, a_m
      piece counts background windows of its effective support ``S_c`` (taps with
      ``a_max |w| > tau |b_c|``; every pattern meeting ``S_c`` is killed on ``A``). With one
      such channel the output is ``beta + v sigma(b) #Bg_S(rho) / |I|^2`` and its RMSE is
-     compared with the exact least-squares floor of ``S`` (:func:`theory.disk.support_floor`,
+     compared with the exact least-squares floor of ``S`` (:func:`theory.disk_floor.support_floor`,
      D1): *at its floor* within 1 %.
    - *two-channel row counter* (GAP, D2): two counter channels and the data solved (the
      difference of two background counts is affine in ``rho``: it counts rows).
@@ -24,7 +24,7 @@ on the data of ``cfg`` (centred disks, radii ``R``, amplitudes ``A = [a_min, a_m
    - *plateau* (unsolved): ``y ~ a f(rho) + g`` explains the outputs
      (:func:`verify.analysis.plateau_fit`); otherwise *amplitude-dependent* (solved) or *none*.
    For analytic sigma: *analytic approximation* when solved, else plateau / none.
-3. **Verdict.** :func:`theory.disk.prove_2d`: the exact maximum of ``|y(rho, a) - rho|`` over
+3. **Verdict.** :func:`theory.disk_proof.prove_2d`: the exact maximum of ``|y(rho, a) - rho|`` over
    ``R x A`` (endpoints and kinks); *proved within eps* when at most ``eps`` (default 1/2),
    *refuted* otherwise; *inconclusive* for analytic sigma.
 
@@ -42,7 +42,10 @@ import torch
 
 from radiuscnn.theory.activations import piecewise_linear
 from radiuscnn.theory.config import Config
-from radiuscnn.theory.disk import IntervalProof, Params2D, pattern_counts, pattern_sum, prove_2d, rings, support_floor
+from radiuscnn.theory.disk_floor import support_floor
+from radiuscnn.theory.disk_geometry import pattern_counts
+from radiuscnn.theory.disk_proof import IntervalProof, Params2D, pattern_sum, prove_2d
+from radiuscnn.theory.disk_ring import rings
 from radiuscnn.verify.analysis import PlateauFit, Tolerances, piece_state, plateau_fit
 
 

@@ -1,6 +1,6 @@
 """Independent 2D brute force (numpy): explicit disk images, ``np.pad``, sliding windows.
 
-Shares no code with :mod:`theory.disk` / :mod:`theory.patterns`: the image of radius ``rho``
+Shares no code with :mod:`theory.disk` (:mod:`theory.disk_geometry` and the rest) / :mod:`theory.patterns`: the image of radius ``rho``
 is built from a coordinate grid, padded by ``np.pad`` ('constant' for zeros, 'wrap' for
 circular, none for valid, ``h_l`` before and ``h_r`` after on each axis), cut into ``k x k``
 windows by ``sliding_window_view``; windows are compared as byte strings. The zero-loss

@@ -9,7 +9,7 @@ layout, and returns an :class:`Analysis` of one network: 1D by :mod:`verify.anal
 :mod:`verify.analysis_2d` (regime per channel, D1/D2 family, exact interval proof).
 
 ``prove(params, cfg)`` is the exact verdict alone: ``sup |y(r, a) - r| <= eps`` over
-``R x A`` for 1D :class:`theory.network.Params`, 2D :class:`theory.disk.Params2D`, or
+``R x A`` for 1D :class:`theory.network.Params`, 2D :class:`theory.disk_proof.Params2D`, or
 anything :func:`explain` accepts.
 """
 
@@ -60,7 +60,7 @@ class Analysis:
 
     @property
     def proof(self):
-        """1D: :class:`theory.proof.Verdict`; 2D: :class:`theory.disk.IntervalProof` (or ``None``)."""
+        """1D: :class:`theory.proof.Verdict`; 2D: :class:`theory.disk_proof.IntervalProof` (or ``None``)."""
         return self.network.verdict if self.dim == 1 else self.network.proof
 
     @property
@@ -164,7 +164,7 @@ def prove(params, cfg: Config | None = None, *args, eps=0, **kwargs):
         if len(args) < 2:  # eps not given positionally
             kwargs["eps"] = eps
         return proof_1d.prove(params, cfg, *args, **kwargs)
-    from radiuscnn.theory.disk import Params2D, prove_2d
+    from radiuscnn.theory.disk_proof import Params2D, prove_2d
     from radiuscnn.theory.network import Params
 
     eps = Fraction(eps)

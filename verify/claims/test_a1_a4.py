@@ -18,10 +18,8 @@ import sympy as sp
 from radiuscnn.theory.activations import piecewise_linear
 from radiuscnn.theory.analytic import ANALYTIC_ACTIVATIONS, LIMITS, impossibility, loss_sequence
 from radiuscnn.theory.config import PADDINGS, Config
-from radiuscnn.theory.counter import (
-    background_counter, reduced_support_counters, relu_gap,
-    symbolic_agreement, symbolic_background_counter, verify_r_max, M_, K_,
-)
+from radiuscnn.theory.counter import background_counter, reduced_support_counters, relu_gap, verify_r_max
+from radiuscnn.theory.counter_symbolic import K_, M_, symbolic_agreement, symbolic_background_counter
 from radiuscnn.theory.network import Params, output
 from radiuscnn.theory.proof import prove
 from radiuscnn.theory.regimes import bulk_pairs, network_regime, residuals

@@ -113,9 +113,10 @@ def test_A4_fixed_amplitude_is_not_applicable():
 # --------------------------------------------------------------------------------------------
 # 2D: patterns and rank (F1 in 2D) against the brute force; D1 floor; D2 row counter
 # --------------------------------------------------------------------------------------------
-from radiuscnn.theory.disk import background_counter_params, prove_2d, support_floor  # noqa: E402
+from radiuscnn.theory.disk_floor import background_counter_params, support_floor  # noqa: E402
+from radiuscnn.theory.disk_proof import prove_2d  # noqa: E402
 from radiuscnn.theory.disk_width import (  # noqa: E402
-    counter_network, one_unit_floor, row_counter, width_2d,
+    one_unit_floor, row_counter, width_2d,
 )
 from radiuscnn.theory.patterns import pattern_system, pattern_table  # noqa: E402
 from radiuscnn.verify.checks_2d import check_exact_network, check_patterns, check_rank, network_errors  # noqa: E402

@@ -15,16 +15,10 @@ import torch
 
 from radiuscnn.numeric import ensemble
 from radiuscnn.theory.config import Config, default_config
-from radiuscnn.theory.disk import (
-    always_background,
-    background_counts,
-    fc_ring_law,
-    gap_error_floor,
-    prove_2d,
-    ring_law_params,
-    rings,
-    support_floor,
-)
+from radiuscnn.theory.disk_floor import gap_error_floor, support_floor
+from radiuscnn.theory.disk_geometry import always_background, background_counts
+from radiuscnn.theory.disk_proof import prove_2d
+from radiuscnn.theory.disk_ring import fc_ring_law, ring_law_params, rings
 from radiuscnn.verify.trained_2d import (
     brute_force_background_counts,
     compare_fc,
@@ -182,7 +176,7 @@ def test_D1_exact_evaluator_matches_torch_forward(kernel, padding, head):
     (pixel (i, j) at array index [i - I0, j - I0], tap w[s + h_l, t + h_l])."""
     from radiuscnn.numeric.data import make_dataset
     from radiuscnn.numeric.model import forward, init_params
-    from radiuscnn.theory.disk import Params2D, output_2d
+    from radiuscnn.theory.disk_proof import Params2D, output_2d
 
     cfg = Config(dim=2, size=11, kernel=kernel, channels=2, padding=padding, head=head, radii=tuple(range(0, 5)))
     params = init_params(cfg, 2, seed=3, dtype=torch.float64)

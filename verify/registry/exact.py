@@ -199,8 +199,9 @@ def decide_a4(n, tol):
 
 # ---------------------------------------------------------------------------------------- D1
 def measure_d1(claim, inputs: Inputs):
-    """``theory.disk``: the GAP error floor (attained exactly) and the FC ring law (proved)."""
-    from radiuscnn.theory.disk import fc_ring_law, gap_error_floor
+    """``theory.disk_floor`` / ``theory.disk_ring``: the GAP error floor (attained exactly) and the FC ring law (proved)."""
+    from radiuscnn.theory.disk_floor import gap_error_floor
+    from radiuscnn.theory.disk_ring import fc_ring_law
 
     cfg2 = inputs.cfg2 if inputs.cfg2 is not None else inputs.cfg
     if cfg2.dim != 2:

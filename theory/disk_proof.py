@@ -1,0 +1,199 @@
+"""Exact 2D networks and the interval proof (THEORY.md section 8; notation of :mod:`theory.disk_geometry`).
+
+On a disk the pre-activation of channel ``c`` at output pixel ``p`` is
+``z_{c,p} = a W_c[J_p(rho)] + b_c`` with the pattern sum ``W_c[J] = sum_{(s,t) in J} w_c[s,t]``:
+
+    GAP: y(rho, a) = beta + (1/n_outputs) sum_c v_c sum_J n_J(rho) sigma(a W_c[J] + b_c)
+    FC:  y(rho, a) = beta + sum_{c,p} V_{c,p} sigma(a W_c[J_p(rho)] + b_c).
+
+For a piecewise-linear ``sigma`` the output is continuous and piecewise linear in ``a``, with
+kinks where ``a W_c[J] + b_c`` is a breakpoint of ``sigma``; :func:`prove_2d` evaluates it
+exactly at the endpoints and every kink, which decides ``y = target`` on the whole interval.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Callable
+
+from radiuscnn.theory.activations import PiecewiseLinear, piecewise_linear
+from radiuscnn.theory.config import Config
+from radiuscnn.theory.disk_geometry import Pattern, output_pixels, pattern_masks, window_offsets
+
+
+@dataclass(frozen=True)
+class Params2D:
+    """Exact parameters of one 2D network: ``w[c][s + h_l][t + h_l]``, ``b[c]``, ``beta`` and
+    ``v[c]`` (GAP) or ``V[c][row][col]`` (FC, ``row = i - I[0]``, ``col = j - I[0]``)."""
+
+    w: tuple[tuple[tuple[Fraction, ...], ...], ...]
+    b: tuple[Fraction, ...]
+    beta: Fraction
+    v: tuple[Fraction, ...] | None = None
+    V: tuple[tuple[tuple[Fraction, ...], ...], ...] | None = None
+
+    @property
+    def channels(self) -> int:
+        return len(self.b)
+
+    @staticmethod
+    def from_arrays(w, b, beta, v=None, V=None) -> "Params2D":
+        """Exact rationals equal to the given numbers (floats are dyadic rationals)."""
+
+        def q(x) -> Fraction:
+            return x if isinstance(x, Fraction) else Fraction(float(x))
+
+        def grid(a):
+            return tuple(tuple(q(x) for x in row) for row in a)
+
+        return Params2D(
+            w=tuple(grid(wc) for wc in w),
+            b=tuple(q(x) for x in b),
+            beta=q(beta),
+            v=None if v is None else tuple(q(x) for x in v),
+            V=None if V is None else tuple(grid(Vc) for Vc in V),
+        )
+
+    @staticmethod
+    def from_ensemble(params: dict, member: int) -> "Params2D":
+        """Member ``member`` of an ensemble dict ``{"w": (E,C,k,k), "b": (E,C), "v": (E,C) or
+        "V": (E,C,|I|,|I|), "beta": (E,)}`` (numpy or torch arrays)."""
+
+        def arr(x):
+            x = x[member]
+            x = x.detach().cpu().double().numpy() if hasattr(x, "detach") else x
+            return x.tolist() if hasattr(x, "tolist") else x
+
+        return Params2D.from_arrays(
+            arr(params["w"]),
+            arr(params["b"]),
+            arr(params["beta"]),
+            v=arr(params["v"]) if "v" in params and params["v"] is not None else None,
+            V=arr(params["V"]) if "V" in params and params["V"] is not None else None,
+        )
+
+
+def check_shapes_2d(cfg: Config, p: Params2D) -> None:
+    """Raise ``ValueError`` unless ``p`` fits ``cfg`` (kernel, head, output size)."""
+    k, n = cfg.kernel, cfg.out_size
+    if any(len(wc) != k or any(len(row) != k for row in wc) for wc in p.w) or len(p.w) != p.channels:
+        raise ValueError(f"filters must be {p.channels} x {k} x {k}")
+    if cfg.head == "gap" and (p.v is None or len(p.v) != p.channels):
+        raise ValueError("GAP head needs one output weight v_c per channel")
+    if cfg.head == "fc" and (
+        p.V is None or len(p.V) != p.channels or any(len(Vc) != n or any(len(r) != n for r in Vc) for Vc in p.V)
+    ):
+        raise ValueError(f"FC head needs V of shape {p.channels} x {n} x {n}")
+
+
+def pattern_sum(w_c, cfg: Config, pattern: Pattern) -> Fraction:
+    """``W_c[J] = sum_{(s,t) in J} w_c[s + h_l][t + h_l]`` (``W_c[()] = 0``)."""
+    total = Fraction(0)
+    for s, t in pattern:
+        total += w_c[s + cfg.h_l][t + cfg.h_l]
+    return total
+
+
+def _groups(cfg: Config, p: Params2D, rho: int) -> dict[tuple[int, Fraction], Fraction]:
+    """``{(c, W_c[J]): total output weight}``: the output is ``beta + sum_g weight_g sigma(a W_g + b_c)``.
+
+    GAP weight of a pixel: ``v_c / n_outputs``; FC: ``V_{c,p}``. Pixels with equal pattern sums
+    share the activation value, so they are merged (exactly)."""
+    out: dict[tuple[int, Fraction], Fraction] = {}
+    masks = pattern_masks(cfg, rho)
+    offsets = window_offsets(cfg)
+    lo = cfg.positions[0]
+    for c in range(p.channels):
+        taps = [p.w[c][s + cfg.h_l][t + cfg.h_l] for s, t in offsets]
+        sums: dict[int, Fraction] = {}
+        for (i, j), m in zip(output_pixels(cfg), masks):
+            if m not in sums:
+                sums[m] = sum((taps[q] for q in range(len(offsets)) if m >> q & 1), Fraction(0))
+            weight = p.v[c] / cfg.n_outputs if cfg.head == "gap" else p.V[c][i - lo][j - lo]
+            key = (c, sums[m])
+            out[key] = out.get(key, Fraction(0)) + weight
+    return out
+
+
+def output_2d(cfg: Config, p: Params2D, rho: int, a, sigma: Callable | None = None) -> Fraction:
+    """``y(rho, a)`` of a 2D network (exact for rational inputs and a piecewise-linear sigma)."""
+    check_shapes_2d(cfg, p)
+    sigma = sigma or _sigma(cfg)
+    a = Fraction(a)
+    total = p.beta
+    for (c, W), weight in _groups(cfg, p, rho).items():
+        total += weight * sigma(a * W + p.b[c])
+    return total
+
+
+def _sigma(cfg: Config) -> PiecewiseLinear:
+    sigma = piecewise_linear(cfg.activation, cfg.alpha)
+    if sigma is None:
+        raise ValueError(f"the interval proof needs a piecewise-linear activation, not {cfg.activation!r}")
+    return sigma
+
+
+@dataclass(frozen=True)
+class IntervalProof:
+    """The result of :func:`prove_2d`: ``exact`` iff ``y(rho, a) = target(rho)`` at every
+    evaluation point, hence (piecewise linearity) on the whole interval for every radius.
+
+    ``max_error`` is ``max |y - target|`` over the interval (attained at an evaluation point,
+    since ``y`` is piecewise linear in ``a``); ``worst = (rho, a)`` where it is attained;
+    ``points`` counts the evaluation points (endpoints + kinks) over all radii.
+    """
+
+    exact: bool
+    max_error: Fraction
+    worst: tuple[int, Fraction]
+    points: int
+    per_radius: tuple[tuple[int, Fraction], ...]
+
+    def to_json(self) -> dict:
+        return {
+            "exact": self.exact,
+            "max_error": str(self.max_error),
+            "worst": [self.worst[0], str(self.worst[1])],
+            "points": self.points,
+        }
+
+
+def prove_2d(cfg: Config, p: Params2D, target: dict | Callable | None = None) -> IntervalProof:
+    """Prove (or refute) ``y(rho, a) = target(rho)`` for all ``rho in R``, ``a in [a_min, a_max]``.
+
+    ``y`` is continuous and piecewise linear in ``a``; its kinks are the ``a`` inside the open
+    interval where some ``a W_c[J] + b_c`` equals a breakpoint ``z*`` of sigma, i.e.
+    ``a = (z* - b_c) / W_c[J]``. Evaluating exactly at both endpoints and every kink therefore
+    decides the claim on the whole interval, and gives the exact maximum error. ``target``
+    defaults to ``rho`` (the radius).
+    """
+    check_shapes_2d(cfg, p)
+    sigma = _sigma(cfg)
+    if target is None:
+        goal = lambda rho: Fraction(rho)  # noqa: E731
+    elif isinstance(target, dict):
+        goal = lambda rho: Fraction(target[rho])  # noqa: E731
+    else:
+        goal = lambda rho: Fraction(target(rho))  # noqa: E731
+    lo, hi = cfg.a_min, cfg.a_max
+    max_error, worst, points, per = Fraction(-1), (cfg.radii[0], lo), 0, []
+    for rho in cfg.radii:
+        groups = _groups(cfg, p, rho)
+        amps = {lo, hi}
+        for (c, W) in groups:
+            if W != 0:
+                for z in sigma.breakpoints:
+                    a = (z - p.b[c]) / W
+                    if lo < a < hi:
+                        amps.add(a)
+        radius_error = Fraction(0)
+        for a in sorted(amps):
+            y = p.beta + sum((g * sigma(a * W + p.b[c]) for (c, W), g in groups.items()), Fraction(0))
+            err = abs(y - goal(rho))
+            radius_error = max(radius_error, err)
+            if err > max_error:
+                max_error, worst = err, (rho, a)
+        points += len(amps)
+        per.append((rho, radius_error))
+    return IntervalProof(max_error == 0, max_error, worst, points, tuple(per))
