@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 
 from radiuscnn.commands._output import progress_console
+from radiuscnn.numeric.processes import worker_init
 
 UNTRAINED = {"success_rate": None, "families": None, "checks_pass": None, "n_solved": None, "n_certified": None}
 
@@ -75,23 +76,6 @@ class SweepInterrupted(KeyboardInterrupt):
         self.rows, self.total, self.terminated = rows, total, terminated
 
 
-def _worker_init(parent: int) -> None:
-    """In each worker: ignore SIGINT (the parent decides and terminates the pool), and exit
-    within half a second if the parent dies (even by SIGKILL) instead of running on."""
-    import signal
-    import threading
-    import time
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
 def _in_pool(cfg, pairs, tcfg, jobs: int, on_row, threads: int = 1) -> dict:
     """Rows in ``jobs`` spawned workers, largest ``k`` first; ``on_row(done, pair)`` after each.
     On any exception (Ctrl-C included) the workers are terminated at once; ``results`` holds
@@ -102,7 +86,7 @@ def _in_pool(cfg, pairs, tcfg, jobs: int, on_row, threads: int = 1) -> dict:
     results: dict = {}
     finished: "queue.SimpleQueue" = queue.SimpleQueue()
     context = multiprocessing.get_context("spawn")
-    pool = context.Pool(processes=min(jobs, len(pairs)), initializer=_worker_init, initargs=(os.getpid(),))
+    pool = context.Pool(processes=min(jobs, len(pairs)), initializer=worker_init, initargs=(os.getpid(),))
     try:
         for pair in sorted(pairs, key=lambda pair: -pair[0]):
             pool.apply_async(_row_job, (cfg, *pair, tcfg, threads),
