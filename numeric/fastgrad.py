@@ -179,10 +179,10 @@ def _run_head(p: RunPlan, V: torch.Tensor, E: int, C: int) -> torch.Tensor:
     """FC: the head weights collected by run, ``U_{c,r,J}`` as (E, R, C nJ)."""
     R, nJ = p.target.numel(), p.mask.shape[0]
     groups = torch.zeros(p.cell_group.numel() // R, E * C, dtype=V.dtype)
-    groups.index_add_(0, p.position_group, V.reshape(E * C, -1).T)  # (G, EC): sum of V over a group
+    groups.index_add_(0, p.position_group, V.reshape(E * C, -1).T.contiguous())  # (G, EC): sum of V over a group
     cells = groups.index_select(0, p.cell_group)  # (R G, EC)
     U = torch.zeros(R * nJ, E * C, dtype=V.dtype).index_add_(0, p.cell_run, cells)
-    return U.reshape(R, nJ, E, C).permute(2, 0, 3, 1).reshape(E, R, C * nJ)
+    return U.reshape(R, nJ, E, C).permute(2, 0, 3, 1).contiguous().reshape(E, R, C * nJ)  # contiguous: bmm is slow on strides
 
 
 def residual(cfg: Config, p: RunPlan, params: Ensemble, segments: Segments | None = None):
@@ -206,7 +206,7 @@ def residual(cfg: Config, p: RunPlan, params: Ensemble, segments: Segments | Non
     else:
         head = _run_head(p, params["V"], E, C)  # (E, R, C nJ)
         u_by_a = u.permute(0, 2, 1, 3).reshape(E, A, C * nJ)
-        d = torch.bmm(u_by_a, head.transpose(1, 2))  # (E, A, R)
+        d = torch.bmm(u_by_a, head.transpose(1, 2).contiguous())  # (E, A, R)
         u = u_by_a
     d.add_(beta.reshape(E, 1, 1)).sub_(p.target)
     return d, (u, du, head)
@@ -234,7 +234,7 @@ def gradient(cfg: Config, p: RunPlan, params: Ensemble, d, saved, out: Ensemble)
     else:
         R = p.target.numel()
         g_U = torch.bmm(g_y.transpose(1, 2), u)  # (E, R, C nJ): sum_a g_y u
-        by_run = g_U.reshape(E, R, C, nJ).permute(1, 3, 0, 2).reshape(R * nJ, E * C)
+        by_run = g_U.reshape(E, R, C, nJ).permute(1, 3, 0, 2).contiguous().reshape(R * nJ, E * C)
         g_group = by_run.index_select(0, p.cell_run).reshape(R, -1, E * C).sum(dim=0)  # (G, EC)
         out["V"].reshape(E * C, -1).copy_(g_group.index_select(0, p.position_group).T)
         g_u = torch.bmm(g_y, head)  # (E, A, C nJ): sum_r g_y U
