@@ -90,3 +90,36 @@ def test_perturbed_background_pixel_difference_detected():
     V[1, 1, i, j] += 1e-6
     rep = i1c_background_differences(cfg, V, V0)
     assert rep.deviation[1] == pytest.approx(1e-6, rel=1e-3) and rep.deviation[0] < 1e-12
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "abs", "hardtanh"])
+@pytest.mark.parametrize("head", ["gap", "fc"])
+def test_kink_sweep_equals_direct_evaluation(activation, head):
+    """prove_2d's sweep (theory.disk_proof.output_at_kinks) against the plain sum over every
+    group at every endpoint and kink, on random rational networks with many kinks."""
+    from radiuscnn.theory.disk_proof import _groups, _sigma, output_at_kinks
+
+    cfg = Config(dim=2, size=9, kernel=3, channels=2, head=head, activation=activation,
+                 radii=tuple(range(0, 4)), amplitude=(Fraction(1, 3), Fraction(7, 2)))
+    rng = np.random.default_rng(7)
+
+    def q(scale=1.0):
+        return Fraction(int(rng.integers(-40, 41)), 16) * Fraction(scale).limit_denominator(8)
+
+    w = tuple(tuple(tuple(q() for _ in range(3)) for _ in range(3)) for _ in range(2))
+    b = (q(), q())
+    V = tuple(tuple(tuple(q() for _ in range(cfg.out_size)) for _ in range(cfg.out_size)) for _ in range(2))
+    p = Params2D(w, b, q(), v=(q(), q())) if head == "gap" else Params2D(w, b, q(), V=V)
+    sigma = _sigma(cfg)
+    kinks_seen = 0
+    for rho in cfg.radii:
+        groups = _groups(cfg, p, rho)
+        expected_points = {cfg.a_min, cfg.a_max} | {
+            (z - b[c]) / W for (c, W) in groups if W for z in sigma.breakpoints
+            if cfg.a_min < (z - b[c]) / W < cfg.a_max}
+        got = output_at_kinks(p, groups, sigma, cfg.a_min, cfg.a_max)
+        assert [a for a, _ in got] == sorted(expected_points)
+        for a, y in got:
+            assert y == p.beta + sum((g * sigma(a * W + b[c]) for (c, W), g in groups.items()), Fraction(0))
+        kinks_seen += len(got) - 2
+    assert kinks_seen > 4  # the networks really cross kinks inside the interval

@@ -82,8 +82,9 @@ def gap_family(cfg: Config, w: np.ndarray, b: np.ndarray, tau: float = 0.1) -> s
     return "row counter" if sse == 0 else "two counters"
 
 
-def analyse_gap(cfg: Config, params: dict, prove: bool = True) -> tuple[list[MemberVerdict], dict]:
-    comparison = compare_gap(cfg, params)
+def analyse_gap(cfg: Config, params: dict, prove: bool = True, comparison=None) -> tuple[list[MemberVerdict], dict]:
+    """Every member's verdict, and the summary of ``comparison`` (default: ``compare_gap``)."""
+    comparison = comparison or compare_gap(cfg, params)
     p = {k: (v.detach().cpu().double().numpy() if hasattr(v, "detach") else np.asarray(v)) for k, v in params.items()}
     out = []
     for net in comparison.nets:
@@ -97,10 +98,11 @@ def analyse_gap(cfg: Config, params: dict, prove: bool = True) -> tuple[list[Mem
     return out, comparison.summary()
 
 
-def analyse_run(cfg: Config, tcfg, run, prove: bool = True) -> dict:
+def analyse_run(cfg: Config, tcfg, run, prove: bool = True, comparison=None) -> dict:
     """The converged-training analysis of one trained ensemble ``run`` of ``cfg`` (module
     docstring): budget, flatness, success rate, and for GAP every member's family and exact
-    verdict against the one-channel floor; for FC the ring-law comparison."""
+    verdict against the one-channel floor; for FC the ring-law comparison. ``comparison``: the
+    run's ``compare_gap`` / ``compare_fc`` result when the caller has it already."""
     history = run.history.detach().cpu().double().numpy()
     floor = one_unit_floor(cfg)["rmse"]
     out = {"head": cfg.head, "channels": cfg.channels, "seconds": run.seconds,
@@ -109,9 +111,9 @@ def analyse_run(cfg: Config, tcfg, run, prove: bool = True) -> dict:
            "flatness": flatness(history), "final_loss_median": float(np.median(history[-1])),
            "success_rate": run.success_rate, "successes": int(run.success.sum()), "floor": floor}
     if cfg.head == "fc":
-        out["ring_law"] = compare_fc(cfg, run.params).summary()
+        out["ring_law"] = (comparison or compare_fc(cfg, run.params)).summary()
         return out
-    members, summary = analyse_gap(cfg, run.params, prove)
+    members, summary = analyse_gap(cfg, run.params, prove, comparison)
     families: dict[str, int] = {}
     for m in members:
         families[m.family] = families.get(m.family, 0) + 1
@@ -157,15 +159,16 @@ def d1_trained(cfg: Config, tcfg, out_dir: str | Path | None = None, engine: str
     g1cfg = cfg.with_(head="gap", channels=1, activation="relu")
     g1 = train(g1cfg, tcfg, engine=engine)
     gap1 = compare_gap(g1cfg, g1.params, tcfg.member_seeds)
-    out["gap_one_channel"] = {**gap1.summary(), "converged": analyse_run(g1cfg, tcfg, g1, prove)}
+    out["gap_one_channel"] = {**gap1.summary(), "converged": analyse_run(g1cfg, tcfg, g1, prove, gap1)}
     if cfg.channels > 1:
         gwcfg = cfg.with_(head="gap", activation="relu")
         gw = train(gwcfg, tcfg, engine=engine)
-        out["gap_wide"] = {**compare_gap(gwcfg, gw.params, tcfg.member_seeds).summary(),
-                           "converged": analyse_run(gwcfg, tcfg, gw, prove)}
+        wide = compare_gap(gwcfg, gw.params, tcfg.member_seeds)
+        out["gap_wide"] = {**wide.summary(), "converged": analyse_run(gwcfg, tcfg, gw, prove, wide)}
     fcfg = cfg.with_(head="fc", channels=1, activation="relu")
     fc = train(fcfg, tcfg, engine=engine)
-    out["fc_default_init"] = {**compare_fc(fcfg, fc.params).summary(), "converged": analyse_run(fcfg, tcfg, fc, prove)}
+    fc_default = compare_fc(fcfg, fc.params)
+    out["fc_default_init"] = {**fc_default.summary(), "converged": analyse_run(fcfg, tcfg, fc, prove, fc_default)}
     init = init_params(fcfg, tcfg.seeds, tcfg.seed, tcfg.torch_dtype)
     rep = i1c_background_differences(fcfg, fc.params["V"], init["V"])
     out["i1c"] = {"pixels": rep.pixels, "dtype": tcfg.dtype, "max_deviation": rep.max_deviation,
