@@ -44,6 +44,8 @@ from dataclasses import dataclass
 from typing import Callable, Iterator, Mapping
 
 import torch
+
+from radiuscnn.numeric.processes import torch_threads
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -121,17 +123,9 @@ def deterministic() -> Iterator[None]:
         torch.use_deterministic_algorithms(enabled, warn_only=warn_only)
 
 
-@contextmanager
-def one_thread() -> Iterator[None]:
-    """Run torch on one thread, restoring the previous count. The tensors here are tiny, so
-    threads only add synchronisation (several times slower on two shared cores), and results
-    then do not depend on the machine's core count."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+def one_thread():
+    """Run torch on one thread for the block (:func:`numeric.processes.torch_threads`)."""
+    return torch_threads(1)
 
 
 def make_optimizer(tcfg: TrainConfig, parameters) -> torch.optim.Optimizer:

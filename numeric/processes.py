@@ -11,7 +11,25 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
+
+
+@contextmanager
+def torch_threads(n: int | None) -> Iterator[None]:
+    """``torch.set_num_threads(n)`` for the block (``None``: unchanged), restored afterwards.
+    The tensors here are tiny, so threads only add synchronisation (several times slower on two
+    shared cores), and one thread keeps results independent of the machine's core count.
+    Imports torch when entered, not when this module is imported."""
+    import torch
+
+    before = torch.get_num_threads()
+    if n is not None:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def worker_init(parent: int) -> None:
@@ -31,10 +49,8 @@ def worker_init(parent: int) -> None:
 
 
 def _one_thread_call(fn: Callable, args: tuple) -> Any:
-    import torch
-
-    torch.set_num_threads(1)
-    return fn(*args)
+    with torch_threads(1):
+        return fn(*args)
 
 
 class BackgroundCall:

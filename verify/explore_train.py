@@ -7,13 +7,12 @@ radius x amplitude grid) and every member is analysed with :mod:`verify.analysis
 * ``success_rate``: the trainer's success rate (final grid MSE ``<= tcfg.tolerance``);
 * ``families``: how many members fall in each solution family (background counter, saturated
   inside counter, linear cancellation, ..., plateau, none) -- from
-  :func:`verify.analysis.analyse_ensemble`; the string ``"unavailable"`` when that module
-  cannot be imported;
+  :func:`verify.analysis.analyse_ensemble`;
 * ``checks_pass``: whether every *solved* member (analysis: exact grid MSE ``<= tolerance``)
   passes the verify checks (:attr:`~verify.analysis.NetworkAnalysis.certified`: the exact
   interval proof :func:`theory.proof.prove` within ``eps = 1/2`` and every section-5 equation
-  within its residual tolerance); ``None`` when no member is solved or the analysis is
-  unavailable (there is nothing to check).
+  within its residual tolerance); ``None`` when no member is solved (there is nothing to
+  check).
 
 Training runs single-threaded by default (``threads=1``): the tensors are tiny, threads only
 add overhead (and contention on a busy machine), and the weights then do not depend on the core
@@ -23,10 +22,10 @@ count. The previous torch thread count is restored afterwards.
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable
 
+from radiuscnn.numeric.processes import torch_threads
 from radiuscnn.theory.config import Config
 
 StepProgress = Callable[[int, int], None]
@@ -38,14 +37,14 @@ MemberProgress = Callable[[int, int], None]
 @dataclass(frozen=True)
 class TrainedColumns:
     """The trained columns of one row (module docstring); ``families`` is a tuple of
-    ``(family, count)`` pairs, or ``None`` when :mod:`verify.analysis` is unavailable."""
+    ``(family, count)`` pairs."""
 
     seeds: int
     steps: int
     success_rate: float
-    n_solved: int | None
-    n_certified: int | None
-    families: tuple[tuple[str, int], ...] | None
+    n_solved: int
+    n_certified: int
+    families: tuple[tuple[str, int], ...]
     checks_pass: bool | None
     train_seconds: float
     analysis_seconds: float
@@ -53,7 +52,7 @@ class TrainedColumns:
     def to_json(self) -> dict:
         return {
             "success_rate": self.success_rate,
-            "families": "unavailable" if self.families is None else dict(self.families),
+            "families": dict(self.families),
             "checks_pass": self.checks_pass,
             "n_solved": self.n_solved,
             "n_certified": self.n_certified,
@@ -62,34 +61,7 @@ class TrainedColumns:
         }
 
     def families_text(self) -> str:
-        if self.families is None:
-            return "unavailable"
         return ", ".join(f"{name} {n}" for name, n in self.families) or "-"
-
-
-@contextmanager
-def torch_threads(n: int | None) -> Iterator[None]:
-    """Run with ``torch.set_num_threads(n)`` (``None``: unchanged), restoring it afterwards."""
-    import torch
-
-    before = torch.get_num_threads()
-    if n is not None:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-def _analysis():
-    """``verify.analysis`` or ``None`` when it cannot be imported."""
-    try:
-        from radiuscnn.verify import analysis
-    except ImportError:
-        return None
-    if not hasattr(analysis, "analyse_ensemble"):
-        return None
-    return analysis
 
 
 def summarise(analyses) -> tuple[tuple[tuple[str, int], ...], int, int, bool | None]:
@@ -122,10 +94,8 @@ def trained_columns(
     with torch_threads(threads):
         result = train(cfg, tcfg, progress=on_step)
     train_seconds = time.perf_counter() - start
-    analysis = _analysis()
-    if analysis is None:
-        return TrainedColumns(tcfg.seeds, tcfg.steps, result.success_rate, None, None, None, None,
-                              train_seconds, 0.0)
+    from radiuscnn.verify import analysis
+
     start = time.perf_counter()
     tol = analysis.Tolerances(loss=tcfg.tolerance)
     analyses = []

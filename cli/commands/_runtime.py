@@ -1,10 +1,12 @@
-"""How long commands run: torch threads, interruption and progress when nobody watches a bar.
+"""How long commands run: interruption and progress when nobody watches a bar.
 
-* :func:`torch_threads`: the command's ``--threads`` (default 1). The tensors here are tiny
-  (a few thousand numbers), so extra threads only add synchronisation: on a loaded two-core
-  machine the default ``train`` took 13.5 s on one thread and over 290 s with torch's default;
-  ``radiuscnn train --steps 1000`` took 9.5 s with ``--threads 1`` and 43.6 s with
-  ``--threads 2``, run side by side (two rounds, load average about 7).
+The commands' ``--threads`` (default 1) goes through :func:`numeric.processes.torch_threads`.
+The tensors here are tiny (a few thousand numbers), so extra threads only add
+synchronisation: on a loaded two-core machine the default ``train`` took 13.5 s on one thread
+and over 290 s with torch's default; ``radiuscnn train --steps 1000`` took 9.5 s with
+``--threads 1`` and 43.6 s with ``--threads 2``, run side by side (two rounds, load average
+about 7).
+
 * :func:`deferred_interrupt`: a block (writing a checkpoint) that Ctrl-C cannot cut in half;
   the interrupt is raised when the block ends.
 * :class:`PlainProgress`: when stderr is not a terminal (``make report > log 2>&1``), plain
@@ -23,19 +25,6 @@ from contextlib import contextmanager
 from typing import Iterator
 
 EXIT_INTERRUPTED = 130
-
-
-@contextmanager
-def torch_threads(n: int) -> Iterator[None]:
-    """``torch.set_num_threads(n)`` for the block, restored afterwards (imports torch)."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 @contextmanager

@@ -248,7 +248,7 @@ def fail_on_message(fail_on, analyses) -> str | None:
 
 
 def run(args) -> int:
-    from radiuscnn.commands._runtime import torch_threads
+    from radiuscnn.numeric.processes import torch_threads
     from radiuscnn.numeric.checkpoint import CheckpointError, diverged_members, load_run
 
     if args.model is not None or args.run_dir is None:

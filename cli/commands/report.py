@@ -69,7 +69,8 @@ def run(args) -> int:
     from radiuscnn.theory.config import ConfigError
     from radiuscnn.commands._limits import check_amplitudes_representable, check_training_size
     from radiuscnn.commands._paths import check_output_dir
-    from radiuscnn.commands._runtime import progress_bar, torch_threads
+    from radiuscnn.commands._runtime import progress_bar
+    from radiuscnn.numeric.processes import torch_threads
 
     cfg = config_from_args(args)
     tcfg = train_config_from_args(args)

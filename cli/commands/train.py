@@ -128,7 +128,8 @@ def run(args) -> int:
     from radiuscnn.cli import config_from_args, train_config_from_args
     from radiuscnn.commands._limits import check_amplitudes_representable, check_training_size
     from radiuscnn.commands._paths import check_output_dir
-    from radiuscnn.commands._runtime import deferred_interrupt, torch_threads
+    from radiuscnn.commands._runtime import deferred_interrupt
+    from radiuscnn.numeric.processes import torch_threads
 
     cfg = config_from_args(args)
     tcfg = train_config_from_args(args)
