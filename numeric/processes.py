@@ -3,8 +3,9 @@
 A worker ignores SIGINT (the parent decides and terminates it) and exits within half a second
 if its parent dies, even by SIGKILL. Each worker trains on one torch thread, so a result is
 the one the same call gives in the parent (same arithmetic, same thread count).
-:class:`BackgroundCall` runs one function call beside the parent's own work (the report's 2D
-training while the 1D stages run: two cores, two processes of one thread each).
+:class:`Background` runs function calls in one worker beside the parent's own work (the
+report's 2D training and kernel-sweep training while the 1D stages run: two cores, two
+processes of one thread each); :class:`BackgroundCall` is one call in its own worker.
 """
 
 from __future__ import annotations
@@ -53,31 +54,64 @@ def _one_thread_call(fn: Callable, args: tuple) -> Any:
         return fn(*args)
 
 
-class BackgroundCall:
-    """``fn(*args)`` in one spawned worker, started at construction; :meth:`result` waits for
-    it (polling, so Ctrl-C in the parent is handled at once) and :meth:`close` terminates the
-    worker whatever state it is in. Use as a context manager or call ``close`` in a ``finally``."""
+class Background:
+    """One spawned worker running named calls in submission order, beside the parent's own
+    work (module docstring). :meth:`submit` queues ``fn(*args)``; :meth:`result` waits for one
+    (polling, so Ctrl-C in the parent is handled at once) and raises its exception if it
+    failed; :meth:`close` terminates the worker whatever it is doing. Use as a context manager
+    or call ``close`` in a ``finally``."""
 
-    def __init__(self, fn: Callable, *args: Any) -> None:
+    def __init__(self) -> None:
         context = multiprocessing.get_context("spawn")
         self._pool = context.Pool(1, initializer=worker_init, initargs=(os.getpid(),))
-        self._call = self._pool.apply_async(_one_thread_call, (fn, args))
-        self._pool.close()
+        self._calls: dict[str, Any] = {}
 
-    def result(self) -> Any:
-        """The call's return value (or its exception, raised here); the worker is then gone."""
-        try:
-            while True:
-                try:
-                    return self._call.get(timeout=0.2)
-                except multiprocessing.TimeoutError:
-                    continue
-        finally:
-            self.close()
+    def submit(self, name: str, fn: Callable, *args: Any) -> None:
+        self._calls[name] = self._pool.apply_async(_one_thread_call, (fn, args))
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._calls
+
+    def result(self, name: str) -> Any:
+        """The return value of the call ``name`` (its exception is raised here)."""
+        call = self._calls.pop(name)
+        while True:
+            try:
+                return call.get(timeout=0.2)
+            except multiprocessing.TimeoutError:
+                continue
 
     def close(self) -> None:
         self._pool.terminate()
         self._pool.join()
+
+    def __enter__(self) -> "Background":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class BackgroundCall:
+    """One call ``fn(*args)`` in its own :class:`Background` worker, started at once;
+    :meth:`result` waits for it and then closes the worker."""
+
+    def __init__(self, fn: Callable, *args: Any) -> None:
+        self._worker = Background()
+        self._worker.submit("call", fn, *args)
+
+    def result(self) -> Any:
+        try:
+            return self._worker.result("call")
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._worker.close()
+
+    @property
+    def _pool(self):
+        return self._worker._pool
 
     def __enter__(self) -> "BackgroundCall":
         return self

@@ -58,9 +58,9 @@ def collect(cfg, tcfg, progress=None, cfg2=None, atlas_grid=None, parallel: bool
     """Run every collector; returns the results (plain JSON) and the context. ``cfg2`` is the
     2D configuration of the D1 section (default: THEORY.md section 9 with ``cfg``'s amplitude
     interval; ``cfg`` itself when it is 2D). ``atlas_grid``: ``(base, tcfg, axes)`` of the T1
-    success atlas (default: ``verify.atlas.default_grid()``). ``parallel``: the D1 training (the
-    longest independent stage) runs in a background worker from the start, beside the 1D
-    stages (same call, same one-thread arithmetic, so the same numbers)."""
+    success atlas (default: ``verify.atlas.default_grid()``). ``parallel``: the kernel sweep's training and the D1
+    training (the longest independent stages) run in one background worker from the start,
+    beside the other stages (same calls, same one-thread arithmetic, so the same numbers)."""
     from radiuscnn.theory.config import default_config
 
     stages = Stages(progress, total=len(PLAN))
@@ -68,10 +68,14 @@ def collect(cfg, tcfg, progress=None, cfg2=None, atlas_grid=None, parallel: bool
     ctx.atlas_grid = atlas_grid
     ctx.cfg2 = cfg if cfg.dim == 2 else (cfg2 or default_config(2).with_(amplitude=cfg.amplitude))
     if parallel:
-        from radiuscnn.numeric.processes import BackgroundCall
+        from radiuscnn.numeric.processes import Background
 
-        fn, args, _ = W.d1_training(ctx)
-        ctx.background["d1"] = BackgroundCall(fn, *args)
+        ctx.background = Background()
+        for name, job in (("explore", W.explore_training), ("d1", W.d1_training)):
+            if name == "explore" and cfg.dim != 1:
+                continue  # the kernel sweep is a 1D section
+            fn, args, _ = job(ctx)
+            ctx.background.submit(name, fn, *args)
     try:
         for title, collectors in PLAN:
             stages.stage(title)
@@ -81,8 +85,8 @@ def collect(cfg, tcfg, progress=None, cfg2=None, atlas_grid=None, parallel: bool
                 ctx.collect(name, getattr(module, fn_name), applies, "" if applies else why)
             stages.done()
     finally:
-        for background in ctx.background.values():
-            background.close()
+        if ctx.background is not None:
+            ctx.background.close()
     results = {
         "schema": SCHEMA,
         "config": {**cfg.to_json(), "M": cfg.M, "out_size": cfg.out_size, "h_l": cfg.h_l, "h_r": cfg.h_r,

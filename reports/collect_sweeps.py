@@ -17,6 +17,25 @@ D1_STEPS_FACTOR = 2  # D1 trained 2D ensembles: all --seeds members, this many t
 D1_ENGINE = "fast"
 
 
+def explore_training(ctx: Context) -> tuple:
+    """The background worker's share of the kernel sweep's training as ``(function, args, train
+    config)``: ``EXPLORE_MEMBERS`` networks (at most --seeds) for every other kernel size of
+    k = 1..F2_KERNELS whose configuration exists, from the largest down (9, 7, 5, ...): with the
+    D1 training that balances the worker against the stages here, which train the rest."""
+    from radiuscnn.theory.config import ConfigError
+    from radiuscnn.verify.explore_train import trained_rows
+
+    kernels = []
+    for k in range(1, F2_KERNELS + 1):
+        try:
+            ctx.cfg.with_(kernel=k)
+        except ConfigError:
+            continue
+        kernels.append(k)
+    tsweep = ctx.tcfg.with_(seeds=min(ctx.tcfg.seeds, EXPLORE_MEMBERS))
+    return trained_rows, (ctx.cfg, tuple(sorted(kernels, reverse=True)[::2]), tsweep), tsweep
+
+
 def collect_explore(ctx: Context) -> dict:
     """Kernel sizes k = 1..F2_KERNELS with this configuration's padding: what the theory
     engine derives per k (theory.explore: runs, rank, A1 counter, A4 widths, edge-case flags)
@@ -38,14 +57,20 @@ def collect_explore(ctx: Context) -> dict:
             "flag_reasons": {f["flag"]: f["reason"] for f in j["flags"]},
         })
     out: dict[str, Any] = {"rows": rows, "activation": cfg.activation, "source": "radiuscnn.theory.explore.kernel_rows"}
-    tsweep = ctx.tcfg.with_(seeds=min(ctx.tcfg.seeds, EXPLORE_MEMBERS))
+    _, _, tsweep = explore_training(ctx)
     out["sweep"] = {"status": "ok", "function": "radiuscnn.verify.explore_train.trained_columns",
                     "train_config": tsweep.to_json()}
+    ahead = {}
+    if ctx.background is not None and "explore" in ctx.background:
+        ctx.stages.stage("kernel-size exploration: training (in the background worker)")
+        ahead = ctx.background.result("explore")
     for row in rows:
         if not row["valid"]:
             continue
-        ctx.stages.stage(f"kernel-size exploration: training k = {row['kernel']} ({tsweep.seeds} networks)")
-        cols = trained_columns(cfg.with_(kernel=row["kernel"]), tsweep, threads=1).to_json()
+        cols = ahead.get(row["kernel"])
+        if cols is None:
+            ctx.stages.stage(f"kernel-size exploration: training k = {row['kernel']} ({tsweep.seeds} networks)")
+            cols = trained_columns(cfg.with_(kernel=row["kernel"]), tsweep, threads=1).to_json()
         fam = cols.get("families")
         row.update(success_rate=cols["success_rate"], n_solved=cols.get("n_solved"),
                    n_certified=cols.get("n_certified"), checks_pass=cols.get("checks_pass"),
@@ -117,18 +142,18 @@ def collect_d1(ctx: Context) -> dict:
     """D1 on the 2D configuration: GAP error floor and FC ring law (the registry's D1
     evidence, theory.disk, exact), and trained 2D networks compared with them
     (:func:`d1_training`: numerical training, exact per-network verdicts). The training may
-    already be running in a background worker (``ctx.background["d1"]``, started by
+    already be running in the background worker (``ctx.background``, started by
     ``reports.collect.collect(parallel=True)``); its result is the same call's."""
     cfg2 = ctx.cfg2
     evidence = ctx.claim("D1").evidence
     out = {"config": cfg2.to_json(), "M": cfg2.M, "n_outputs": cfg2.n_outputs, "gap": evidence["gap"],
            "fc": evidence["fc"], "d2": collect_d2(ctx)}
     fn, args, tcfg2 = d1_training(ctx)
-    background = ctx.background.pop("d1", None)
-    where = "in a background worker since the start" if background else "here"
+    ahead = ctx.background is not None and "d1" in ctx.background
+    where = "in the background worker" if ahead else "here"
     ctx.stages.stage(f"two dimensions (D1): training {tcfg2.seeds} networks x 4 variants, {tcfg2.steps} steps ({where})")
     try:
-        value = background.result() if background else fn(*args)
+        value = ctx.background.result("d1") if ahead else fn(*args)
     except Exception as error:  # noqa: BLE001 - the exact part stands on its own
         out["trained"] = {"status": "error", "reason": f"{type(error).__name__}: {error}"}
         return out

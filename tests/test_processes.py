@@ -33,3 +33,16 @@ def test_close_stops_a_running_worker_within_a_second():
     call.close()
     assert time.perf_counter() - start < 1.0
     assert all(not p.is_alive() for p in call._pool._pool)
+
+
+def test_background_runs_named_calls_in_order_and_reports_each():
+    from radiuscnn.numeric.processes import Background
+
+    with Background() as worker:
+        worker.submit("sqrt", math.sqrt, 16.0)
+        worker.submit("bad", math.sqrt, -1.0)
+        assert "sqrt" in worker and "bad" in worker
+        with pytest.raises(ValueError):
+            worker.result("bad")
+        assert worker.result("sqrt") == 4.0
+        assert "sqrt" not in worker

@@ -107,3 +107,10 @@ def trained_columns(
     families, n_solved, n_certified, checks_pass = summarise(analyses)
     return TrainedColumns(tcfg.seeds, tcfg.steps, result.success_rate, n_solved, n_certified,
                           families, checks_pass, train_seconds, time.perf_counter() - start)
+
+
+def trained_rows(cfg: Config, kernels, tcfg) -> dict[int, dict]:
+    """``{k: trained_columns(cfg with kernel k, tcfg).to_json()}`` for every ``k`` in ``kernels``
+    (one thread), in order: the kernel sweep's training as one call (the report runs it in a
+    background worker)."""
+    return {k: trained_columns(cfg.with_(kernel=k), tcfg, threads=1).to_json() for k in kernels}
