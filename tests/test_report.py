@@ -249,3 +249,25 @@ def test_missing_engine_raises_with_the_packages(tmp_path):
 
 def _not_found(*args, **kwargs):
     raise FileNotFoundError("latexmk")
+
+
+def test_parallel_collect_gives_the_serial_numbers():
+    """collect(parallel=True): the kernel sweep's and D1's training in the background worker,
+    the rest here; every number equals the serial run's (timings aside)."""
+    from radiuscnn.reports.collect import collect
+
+    def numbers(results):
+        return {k: v for k, v in results.items() if k not in ("timing", "environment")}
+
+    def strip(x):
+        if isinstance(x, dict):
+            return {k: strip(v) for k, v in x.items() if k not in ("seconds", "train_seconds", "analysis_seconds")}
+        if isinstance(x, list):
+            return [strip(v) for v in x]
+        return x
+
+    tiny = TrainConfig(seeds=2, steps=20)
+    serial, _ = collect(SMALL, tiny, cfg2=SMALL_2D, atlas_grid=SMALL_ATLAS)
+    parallel, _ = collect(SMALL, tiny, cfg2=SMALL_2D, atlas_grid=SMALL_ATLAS, parallel=True)
+    assert parallel["explore"]["rows"] and parallel["d1"]["trained"]["status"] == "ok"
+    assert strip(numbers(parallel)) == strip(numbers(serial))
