@@ -9,15 +9,8 @@ and assembles the D1 summary (:func:`d1_json`):
 * :mod:`theory.disk_floor`: the GAP background-counter error floors (D1, GAP head);
 * :mod:`theory.disk_ring`: the FC ring law (D1, FC head).
 
-Data. ``N x N`` images, pixel centres ``p = (i, j) in {-M..M}^2`` (``i`` = row, ``j`` =
-column, both centred), the digital disk ``D_rho = {(i, j) : i^2 + j^2 <= rho^2}`` and
-``x = a 1[D_rho]`` for integer radii ``rho in R`` and amplitudes ``a in [a_min, a_max]``.
-
-Architecture. ``conv(1 -> C, k x k, bias) -> sigma -> head``, PyTorch conventions: output
-pixel ``p`` sees the inputs ``p + (s, t)`` for window offsets ``(s, t) in [-h_l, h_r]^2`` and
-filter tap ``w_c[s + h_l, t + h_l]`` multiplies that input (cross-correlation). Zero padding
-makes inputs outside the image 0, circular padding wraps them, valid padding drops the
-output pixels whose window leaves the image (output pixels ``I^2``, ``|I^2| = n_outputs``).
+Data and architecture: as in :mod:`theory.disk_geometry` (centred digital disks
+``x = a 1[D_rho]``, ``conv(1 -> C, k x k, bias) -> sigma -> head`` with PyTorch conventions).
 
 Patterns (the 2D runs). On a disk the window of ``p`` holds ``a`` times the indicator of the
 *pattern* ``J_p(rho) = {(s, t) : p + (s, t) in D_rho}`` (a set of window offsets, stored as
