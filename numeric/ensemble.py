@@ -52,7 +52,7 @@ import torch.nn.functional as F
 from radiuscnn.numeric import fastgrad, windows
 from radiuscnn.numeric.activations import for_config
 from radiuscnn.numeric.data import Dataset, make_dataset
-from radiuscnn.numeric.model import Ensemble, init_params, pad, param_shapes
+from radiuscnn.numeric.model import Ensemble, even_same_padding_allowed, init_params, pad, param_shapes
 from radiuscnn.theory.config import Config, ConfigError
 
 from radiuscnn.numeric.train_config import TrainConfig  # noqa: F401 - re-exported
@@ -314,7 +314,8 @@ class SoloNet(nn.Module):
         x = x.unsqueeze(1)
         if self.prepad:
             x = pad(self.cfg, x)
-        u = self.sigma(self.conv(x))
+        with even_same_padding_allowed():
+            u = self.sigma(self.conv(x))
         features = u.flatten(2).mean(-1) if self.cfg.head == "gap" else u.flatten(1)
         return self.head(features)[:, 0]
 

@@ -22,7 +22,7 @@ from torch import nn
 from radiuscnn.numeric.activations import TORCH
 from radiuscnn.numeric.importer import RELATIVE_TOLERANCE, ModelImportError, Reading, load_state_dict, read_module
 from radiuscnn.numeric.importer import read_state_dict
-from radiuscnn.numeric.model import Ensemble, forward
+from radiuscnn.numeric.model import Ensemble, even_same_padding_allowed, forward
 from radiuscnn.theory.config import Config, ConfigError, default_config
 
 
@@ -157,7 +157,7 @@ def import_model(source, cfg: Config | None = None, n_amplitudes: int | None = N
     except ConfigError as error:
         raise ModelImportError(str(error)) from None
     try:
-        with torch.no_grad():
+        with torch.no_grad(), even_same_padding_allowed():
             original = reference_module(reading, cfg)(data.x.unsqueeze(1))
     except ModelImportError:
         raise

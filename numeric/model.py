@@ -25,6 +25,8 @@ and member ``e`` computes, with PyTorch conventions (cross-correlation, ``'same'
 from __future__ import annotations
 
 import math
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
@@ -123,6 +125,16 @@ class Intermediates:
     act: torch.Tensor
     pooled: torch.Tensor | None
     output: torch.Tensor
+
+
+@contextmanager
+def even_same_padding_allowed():
+    """Silence PyTorch's notice that ``padding='same'`` with an even kernel pads a copy of the
+    input (it pads ``h_l = (k-1)//2`` before and ``h_r = k//2`` after, as THEORY.md section 2
+    says; the notice is about memory, not about the result)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Using padding='same' with even kernel lengths")
+        yield
 
 
 def forward(cfg: Config, params: Ensemble, x: torch.Tensor) -> Intermediates:

@@ -216,3 +216,13 @@ def test_member_is_a_one_member_copy():
     assert p["w"].abs().sum() > 0
     with pytest.raises(ValueError):
         to_exact(Config(dim=2, kernel=3, radii=(1,)), init_params(Config(dim=2, kernel=3, radii=(1,)), 1, 0), 0)
+
+
+def test_even_kernel_same_padding_gives_no_torch_notice(recwarn):
+    """PyTorch's padding='same' notice for even kernels is not shown to the user."""
+    from radiuscnn.numeric.ensemble import train_solo
+    from radiuscnn.numeric.train_config import TrainConfig
+    from radiuscnn.theory.config import Config
+
+    train_solo(Config(kernel=4), TrainConfig(seeds=1, steps=2), 0)
+    assert not [w for w in recwarn if "padding='same'" in str(w.message)]
