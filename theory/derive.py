@@ -122,7 +122,10 @@ class Derivation:
         if self.symbolic_counts is None:
             out += ["", "Symbolic counts: numeric only for circular padding."]
         else:
-            out += ["", "Symbolic counts n_J(r) in r and M:"]
+            extra = len(self.symbolic_counts) - self.n_runs
+            scope = (f" ({len(self.symbolic_counts)} candidate window contents; {extra} of them have "
+                     f"n_J(r) = 0 for every r in R)") if extra > 0 else ""
+            out += ["", f"Symbolic counts n_J(r) in r and M{scope}:"]
             for j, n in self.symbolic_counts.items():
                 out.append(f"  {label(j)}: " + pp(n, 6).replace("\n", "\n      "))
         out += [
