@@ -1,4 +1,4 @@
-"""Checkers of the 2D derivations against the independent brute force (:mod:`verify.brute_force_2d`).
+"""Checkers of the 2D derivations against the independent brute force (:mod:`verify.brute_force`).
 
 Each returns a list of mismatch strings (empty: the claim holds):
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from radiuscnn.theory.config import Config
-from radiuscnn.verify import brute_force_2d as bf2
+from radiuscnn.verify import brute_force as bf
 
 NUMPY_SIGMA = {
     "relu": lambda z, al: np.maximum(z, 0.0),
@@ -26,28 +26,29 @@ NUMPY_SIGMA = {
 }
 
 
-def pattern_bytes(cfg: Config, pattern) -> bytes:
-    """A pattern (tuple of window offsets) as the bytes of its ``k x k`` uint8 window."""
+def pattern_window(cfg: Config, pattern) -> tuple[int, ...]:
+    """A pattern (tuple of window offsets) as its ``k x k`` 0/1 window, row-major
+    (:data:`verify.brute_force.Window`)."""
     h_l = (cfg.kernel - 1) // 2
-    w = np.zeros((cfg.kernel, cfg.kernel), dtype=np.uint8)
+    w = np.zeros((cfg.kernel, cfg.kernel), dtype=np.int64)
     for s, t in pattern:
         w[s + h_l, t + h_l] = 1
-    return w.tobytes()
+    return tuple(int(x) for x in w.flatten())
 
 
 def check_patterns(cfg: Config, n_patterns: int, counts: dict) -> list[str]:
     out = []
-    if n_patterns != len(bf2.distinct_windows(cfg)):
-        out.append(f"n_patterns {n_patterns} != brute force {len(bf2.distinct_windows(cfg))}")
+    if n_patterns != len(bf.distinct_windows(cfg)):
+        out.append(f"n_patterns {n_patterns} != brute force {len(bf.distinct_windows(cfg))}")
     for rho in cfg.radii:
-        claimed = {pattern_bytes(cfg, J): n for J, n in counts[rho].items() if n}
-        if claimed != dict(bf2.window_counts(cfg, rho)):
+        claimed = {pattern_window(cfg, J): n for J, n in counts[rho].items() if n}
+        if claimed != dict(bf.window_counts(cfg, rho)):
             out.append(f"rho = {rho}: pattern counts differ from the brute-force windows")
     return out
 
 
 def check_rank(cfg: Config, rank: int) -> list[str]:
-    numeric = bf2.rank(cfg)
+    numeric = bf.rank(cfg)
     return [] if numeric == rank else [f"rank {rank} != numpy matrix_rank {numeric}"]
 
 
@@ -60,7 +61,7 @@ def network_errors(cfg: Config, params, name: str, n_amplitudes: int = 41) -> np
     v = np.array([float(x) for x in params.v])
     errors = []
     for rho in cfg.radii:
-        win = bf2.windows(cfg, rho).reshape(-1, k * k).astype(np.float64)
+        win = bf.windows(cfg, rho).reshape(-1, k * k).astype(np.float64)
         z = amplitudes[:, None, None] * (win @ w.T)[None] + b[None, None]
         y = float(params.beta) + NUMPY_SIGMA[name](z, float(cfg.alpha)).mean(axis=1) @ v
         errors.append(float(np.max(np.abs(y - rho))))

@@ -224,19 +224,19 @@ def decide_d1(n, tol):
 def measure_d2(claim, inputs: Inputs):
     """2D on a par with 1D: the window patterns and the exact rank of the fixed-amplitude
     system (``theory.patterns``) against an independent numpy brute force
-    (``verify.brute_force_2d``: explicit images, sliding windows, float rank), and the
+    (``verify.brute_force``: explicit images, sliding windows, float rank), and the
     two-channel ReLU row counter (``theory.disk_width``) proved exact on the whole interval."""
     from radiuscnn.theory.disk_width import construction_json
     from radiuscnn.theory.patterns import pattern_system, pattern_table
-    from radiuscnn.verify import brute_force_2d as bf2
+    from radiuscnn.verify import brute_force as bf
 
     cfg2 = inputs.cfg2 if inputs.cfg2 is not None else inputs.cfg
     if cfg2.dim != 2:
         return not_applicable("a 2D claim; no 2D configuration given")
     table, system = pattern_table(cfg2), pattern_system(cfg2)
     con = construction_json(cfg2)
-    numbers = {"n_patterns": table.n_patterns, "brute_force_n_patterns": len(bf2.distinct_windows(cfg2)),
-               "constraint_rank": system.rank, "brute_force_rank": bf2.rank(cfg2),
+    numbers = {"n_patterns": table.n_patterns, "brute_force_n_patterns": len(bf.distinct_windows(cfg2)),
+               "constraint_rank": system.rank, "brute_force_rank": bf.rank(cfg2),
                "row_counter": None if con is None else ("proved" if con["proof"]["exact"] else "refuted")}
     return numbers, {"radii": len(cfg2.radii)}, {"construction": con}
 
