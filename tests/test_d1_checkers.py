@@ -95,9 +95,10 @@ def test_perturbed_background_pixel_difference_detected():
 @pytest.mark.parametrize("activation", ["relu", "leaky_relu", "abs", "hardtanh"])
 @pytest.mark.parametrize("head", ["gap", "fc"])
 def test_kink_sweep_equals_direct_evaluation(activation, head):
-    """prove_2d's sweep (theory.disk_proof.output_at_kinks) against the plain sum over every
+    """prove_2d's sweep (theory.kinks.output_at_kinks) against the plain sum over every
     group at every endpoint and kink, on random rational networks with many kinks."""
-    from radiuscnn.theory.disk_proof import _groups, _sigma, output_at_kinks
+    from radiuscnn.theory.disk_proof import _groups, _sigma
+    from radiuscnn.theory.kinks import output_at_kinks
 
     cfg = Config(dim=2, size=9, kernel=3, channels=2, head=head, activation=activation,
                  radii=tuple(range(0, 4)), amplitude=(Fraction(1, 3), Fraction(7, 2)))
@@ -117,7 +118,7 @@ def test_kink_sweep_equals_direct_evaluation(activation, head):
         expected_points = {cfg.a_min, cfg.a_max} | {
             (z - b[c]) / W for (c, W) in groups if W for z in sigma.breakpoints
             if cfg.a_min < (z - b[c]) / W < cfg.a_max}
-        got = output_at_kinks(p, groups, sigma, cfg.a_min, cfg.a_max)
+        got = output_at_kinks(p.beta, p.b, groups, sigma, cfg.a_min, cfg.a_max)
         assert [a for a, _ in got] == sorted(expected_points)
         for a, y in got:
             assert y == p.beta + sum((g * sigma(a * W + b[c]) for (c, W), g in groups.items()), Fraction(0))

@@ -20,6 +20,7 @@ from typing import Callable
 
 from radiuscnn.theory.activations import PiecewiseLinear, piecewise_linear
 from radiuscnn.theory.config import Config
+from radiuscnn.theory.kinks import output_at_kinks
 from radiuscnn.theory.disk_geometry import Pattern, output_pixels, pattern_masks, window_offsets
 
 
@@ -163,53 +164,6 @@ class IntervalProof:
         }
 
 
-def output_at_kinks(p: Params2D, groups: dict, sigma: PiecewiseLinear, lo: Fraction, hi: Fraction):
-    """``[(a, y(a))]`` at ``lo``, ``hi`` and every kink in between, exactly, for ``y(a) = beta +
-    sum_g weight_g sigma(a W_g + b_c)`` (``groups`` as :func:`_groups` gives them).
-
-    A sweep: between consecutive evaluation points every group stays on one piece ``s z + t``
-    of sigma, so ``y`` is the line ``alpha + gamma a`` there, with ``alpha = beta + sum_g
-    weight (s b_c + t)`` and ``gamma = sum_g weight s W``; at a group's kink only that group's
-    term changes. Each point costs O(1) after sorting, instead of a sum over every group."""
-    kinks: dict = {}  # group -> its kinks in (lo, hi), sorted
-    for (c, W) in groups:
-        if W != 0:
-            kinks[(c, W)] = sorted({a for a in ((z - p.b[c]) / W for z in sigma.breakpoints) if lo < a < hi})
-    points = sorted({lo, hi}.union(*kinks.values()))
-    index = {a: k for k, a in enumerate(points)}
-    delta_alpha = [Fraction(0)] * len(points)
-    delta_gamma = [Fraction(0)] * len(points)
-
-    def form(c, W, a) -> tuple[Fraction, Fraction]:  # (alpha, gamma) terms of the group's piece at a
-        piece = sigma.pieces[sigma.piece_index(a * W + p.b[c])]
-        return piece.slope * p.b[c] + piece.intercept, piece.slope * W
-
-    alpha0, gamma0 = p.beta, Fraction(0)
-    for (c, W), weight in groups.items():
-        edges = [lo, *kinks.get((c, W), []), hi]
-        previous = None
-        for left, right in zip(edges, edges[1:]):
-            a0, g0 = form(c, W, (left + right) / 2 if right > left else left)
-            if previous is None:
-                alpha0 += weight * a0
-                gamma0 += weight * g0
-            else:
-                k = index[left]
-                delta_alpha[k] += weight * (a0 - previous[0])
-                delta_gamma[k] += weight * (g0 - previous[1])
-            previous = (a0, g0)
-    out = []
-    alpha, gamma = alpha0, gamma0
-    for k, a in enumerate(points):
-        if 0 < k < len(points) - 1:
-            y_left = alpha + gamma * a
-            alpha, gamma = alpha + delta_alpha[k], gamma + delta_gamma[k]
-            out.append((a, y_left))  # continuity: the same value on either side
-        else:
-            out.append((a, alpha + gamma * a))
-    return out
-
-
 def prove_2d(cfg: Config, p: Params2D, target: dict | Callable | None = None) -> IntervalProof:
     """Prove (or refute) ``y(rho, a) = target(rho)`` for all ``rho in R``, ``a in [a_min, a_max]``.
 
@@ -230,7 +184,7 @@ def prove_2d(cfg: Config, p: Params2D, target: dict | Callable | None = None) ->
     lo, hi = cfg.a_min, cfg.a_max
     max_error, worst, points, per = Fraction(-1), (cfg.radii[0], lo), 0, []
     for rho in cfg.radii:
-        values = output_at_kinks(p, _groups(cfg, p, rho), sigma, lo, hi)
+        values = output_at_kinks(p.beta, p.b, _groups(cfg, p, rho), sigma, lo, hi)
         radius_error = Fraction(0)
         for a, y in values:
             err = abs(y - goal(rho))

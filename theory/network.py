@@ -82,6 +82,24 @@ def output(cfg: Config, p: Params, r: int, a, sigma: Callable) -> Exact:
     return total
 
 
+def groups(cfg: Config, p: Params, r: int) -> dict[tuple[int, Exact], Exact]:
+    """``{(c, W_c[J]): total output weight}`` at radius ``r``: ``y(r, a) = beta + sum_g weight_g
+    sigma(a W_g + b_c)`` (GAP weight of run ``J``: ``v_c n_J(r)/|I|``; FC: the ``V_{c,i}`` of
+    the positions seeing ``J``), the form :func:`theory.kinks.output_at_kinks` evaluates."""
+    check_shapes(cfg, p)
+    out: dict = {}
+    for c in range(p.channels):
+        if cfg.head == "gap":
+            for run, n in run_counts(cfg, r).items():
+                key = (c, run_sum(p.w[c], cfg, run))
+                out[key] = out.get(key, 0) + p.v[c] * n / cfg.out_size
+            continue
+        for index, i in enumerate(cfg.positions):
+            key = (c, run_sum(p.w[c], cfg, run_at(cfg, i, r)))
+            out[key] = out.get(key, 0) + p.V[c][index]
+    return out
+
+
 def outputs(cfg: Config, p: Params, amplitudes: Sequence, sigma: Callable) -> dict:
     """``{(r, a): y(r, a)}`` over the radius set and the given amplitudes."""
     return {(r, a): output(cfg, p, r, a, sigma) for r in cfg.radii for a in amplitudes}

@@ -7,8 +7,8 @@ piece ``y(r, a) - r`` is affine, so ``|y(r, a) - r|`` is maximal at an end of th
 
     sup_{a in A} |y(r, a) - r| = max over a in {a_min, a_max} ∪ {kinks in A} of |y(r, a) - r|.
 
-Evaluating ``y`` (``theory.network.output``) in ``Fraction`` arithmetic at those finitely many
-amplitudes, for every radius, therefore gives the *exact* maximal error over the whole data set
+Evaluating ``y`` in ``Fraction`` arithmetic at those finitely many amplitudes, for every
+radius (``theory.kinks.output_at_kinks``, the sweep shared with the 2D proof), therefore gives the *exact* maximal error over the whole data set
 ``R x A``. A claim "zero loss" is *proved* when that maximum is 0 (or ``<= eps`` for "proved
 within eps"), *refuted* otherwise with a counterexample ``(r, a, y)`` attaining it.
 
@@ -27,8 +27,8 @@ import sympy as sp
 
 from radiuscnn.theory.activations import PiecewiseLinear, piecewise_linear
 from radiuscnn.theory.config import Config
-from radiuscnn.theory.network import Params, output
-from radiuscnn.theory.regimes import radius_kinks
+from radiuscnn.theory.kinks import output_at_kinks
+from radiuscnn.theory.network import Params, groups, output
 
 STATUSES = ("proved", "refuted", "inconclusive")
 
@@ -124,7 +124,7 @@ def _resolve(cfg: Config, activation) -> PiecewiseLinear | None:
     return None
 
 
-def _prove(cfg, params, activation, eps, amplitudes_of) -> Verdict:
+def _prove(cfg, params, activation, eps, outputs_of) -> Verdict:
     eps = Fraction(eps)
     act = _resolve(cfg, activation)
     if act is None:
@@ -141,8 +141,7 @@ def _prove(cfg, params, activation, eps, amplitudes_of) -> Verdict:
     points = 0
     for r in cfg.radii:
         best = None
-        for a in amplitudes_of(act, exact, r):
-            y = output(cfg, exact, r, a, act)
+        for a, y in outputs_of(act, exact, r):
             err = abs(y - r)
             points += 1
             if best is None or err > best.max_error:
@@ -165,13 +164,14 @@ def prove(cfg: Config, params: Params, activation=None, eps=0) -> Verdict:
     """Prove or refute ``|y(r, a) - r| <= eps`` for all ``r in cfg.radii``, ``a in A``.
 
     ``activation``: a :class:`PiecewiseLinear`, an activation name, or ``None`` for
-    ``cfg.activation``. Evaluates exactly at ``a_min``, ``a_max`` and every kink inside.
+    ``cfg.activation``. Evaluates exactly at ``a_min``, ``a_max`` and every kink inside
+    (:func:`theory.kinks.output_at_kinks` on :func:`theory.network.groups`).
     """
 
-    def amplitudes(act, p, r):
-        return sorted({cfg.a_min, cfg.a_max, *radius_kinks(cfg, p, act, r)})
+    def outputs(act, p, r):
+        return output_at_kinks(p.beta, p.b, groups(cfg, p, r), act, cfg.a_min, cfg.a_max)
 
-    return _prove(cfg, params, activation, eps, amplitudes)
+    return _prove(cfg, params, activation, eps, outputs)
 
 
 def prove_fixed(cfg: Config, params: Params, amplitude, activation=None, eps=0) -> Verdict:
@@ -179,4 +179,4 @@ def prove_fixed(cfg: Config, params: Params, amplitude, activation=None, eps=0) 
     a = _exact(amplitude) if not isinstance(amplitude, str) else Fraction(amplitude)
     if a is None:
         return _inconclusive("the amplitude is not an exact rational", eps)
-    return _prove(cfg, params, activation, eps, lambda act, p, r: [a])
+    return _prove(cfg, params, activation, eps, lambda act, p, r: [(a, output(cfg, p, r, a, act))])
