@@ -15,7 +15,7 @@ analyses every member:
   ``ring-law regime`` (FC: every nonempty pattern killed, some ``b > 0``), ``none``;
 * against the theory: the one-channel floor (:func:`theory.disk_width.one_unit_floor`; a
   network below it must give up invariance: its output moves with ``a``), the row counter
-  (exact, D2) and the ring law (FC, :func:`verify.trained_2d.compare_fc`).
+  (exact, D2) and the ring law (FC, :func:`verify.trained_2d_fc.compare_fc`).
 
 The summary states the budget (seeds, steps, optimizer, lr, dtype) and the wall time.
 Everything trained here is numerical; only the per-network verdicts are exact.
@@ -31,16 +31,11 @@ import numpy as np
 from radiuscnn.theory.config import Config
 from radiuscnn.theory.disk import Params2D, least_squares_exact, prove_2d, background_count
 from radiuscnn.theory.disk_width import one_unit_floor
-from radiuscnn.verify.trained_2d import (
-    _counter_family,
-    compare_fc,
-    compare_gap,
-    effective_support,
-    i1c_background_differences,
-    plot_error_floor,
-    plot_radial_profile,
-    train_in_regime,
-)
+from radiuscnn.verify.regime_init import train_in_regime
+from radiuscnn.verify.trained_2d_fc import compare_fc
+from radiuscnn.verify.trained_2d_gap import _counter_family, compare_gap, effective_support
+from radiuscnn.verify.trained_2d_i1c import i1c_background_differences
+from radiuscnn.verify.trained_2d_plots import plot_error_floor, plot_radial_profile
 
 INVARIANT_SPREAD = 1e-6  # output change over the amplitude grid below which a network counts as invariant
 
