@@ -23,7 +23,7 @@ the sorted tuple of offsets; ``()`` is the empty pattern), so the pre-activation
 Background. ``Bg(rho) = {p in I^2 : J_p(rho) = ()}``, the output pixels whose window misses
 the disk; ``#background(rho) = n_outputs - |(D_rho (+) T) ∩ I^2|`` with ``T`` the reflected
 window. It is computed by enumerating windows (:mod:`theory.disk_geometry`, never by a
-closed formula); an independent numpy sliding-window count lives in :mod:`verify.trained_2d`.
+closed formula); an independent numpy sliding-window count lives in :mod:`verify.background_count_2d`.
 For a *support* ``S ⊆ [-h_l, h_r]^2`` (the taps that are nonzero) ``Bg_S(rho) = {p : J_p(rho) ∩ S = ∅}``.
 
 D1, GAP head. One ReLU channel with ``b > 0`` and a filter that is ``<= -b/a_min`` on every

@@ -18,7 +18,7 @@ pixels that see ``J``.
 Background. ``Bg(rho) = {p in I^2 : J_p(rho) = ()}``, the output pixels whose window misses
 the disk; ``#background(rho) = n_outputs - |(D_rho (+) T) ∩ I^2|`` with ``T`` the reflected
 window. It is computed here by enumerating windows (never by a closed formula); an
-independent numpy sliding-window count lives in :mod:`verify.trained_2d`. For a *support*
+independent numpy sliding-window count lives in :mod:`verify.background_count_2d`. For a *support*
 ``S ⊆ [-h_l, h_r]^2`` (the taps that are nonzero) ``Bg_S(rho) = {p : J_p(rho) ∩ S = ∅}``.
 
 I1c. Pixels in ``Bg(rho)`` for every ``rho in R`` (:func:`always_background`) see an all-zero
