@@ -54,6 +54,10 @@ def _one_thread_call(fn: Callable, args: tuple) -> Any:
         return fn(*args)
 
 
+class WorkerDied(RuntimeError):
+    """The background worker ended (killed) before a call returned."""
+
+
 class Background:
     """One spawned worker running named calls in submission order, beside the parent's own
     work (module docstring). :meth:`submit` queues ``fn(*args)``; :meth:`result` waits for one
@@ -64,6 +68,7 @@ class Background:
     def __init__(self) -> None:
         context = multiprocessing.get_context("spawn")
         self._pool = context.Pool(1, initializer=worker_init, initargs=(os.getpid(),))
+        self._workers = list(self._pool._pool)  # the Pool would silently replace a dead worker
         self._calls: dict[str, Any] = {}
 
     def submit(self, name: str, fn: Callable, *args: Any) -> None:
@@ -79,7 +84,10 @@ class Background:
             try:
                 return call.get(timeout=0.2)
             except multiprocessing.TimeoutError:
-                continue
+                dead = [w for w in self._workers if not w.is_alive()]
+                if dead:  # killed (out of memory, SIGKILL): its calls are lost, never wait for them
+                    raise WorkerDied(f"the background worker (pid {dead[0].pid}) died with exit code "
+                                     f"{dead[0].exitcode} before {name!r} finished") from None
 
     def close(self) -> None:
         self._pool.terminate()

@@ -67,16 +67,16 @@ def collect(cfg, tcfg, progress=None, cfg2=None, atlas_grid=None, parallel: bool
     ctx = Context(cfg, tcfg, stages)
     ctx.atlas_grid = atlas_grid
     ctx.cfg2 = cfg if cfg.dim == 2 else (cfg2 or default_config(2).with_(amplitude=cfg.amplitude))
-    if parallel:
-        from radiuscnn.numeric.processes import Background
-
-        ctx.background = Background()
-        for name, job in (("explore", W.explore_training), ("d1", W.d1_training)):
-            if name == "explore" and cfg.dim != 1:
-                continue  # the kernel sweep is a 1D section
-            fn, args, _ = job(ctx)
-            ctx.background.submit(name, fn, *args)
     try:
+        if parallel:
+            from radiuscnn.numeric.processes import Background
+
+            ctx.background = Background()
+            for name, job in (("explore", W.explore_training), ("d1", W.d1_training)):
+                if name == "explore" and cfg.dim != 1:
+                    continue  # the kernel sweep is a 1D section
+                fn, args, _ = job(ctx)
+                ctx.background.submit(name, fn, *args)
         for title, collectors in PLAN:
             stages.stage(title)
             for name, module, fn_name, one_d in collectors:

@@ -161,8 +161,3 @@ def collect_d1(ctx: Context) -> dict:
     out["trained"] = {"status": "ok", "function": "radiuscnn.verify.converged_2d.d1_trained", "train_config": tcfg2.to_json(),
                       "engine": D1_ENGINE, "data": value}
     return out
-    value.pop("figures", None)
-    out["trained"] = {"status": "ok", "function": "radiuscnn.verify.converged_2d.d1_trained", "train_config": tcfg2.to_json(),
-                      "engine": D1_ENGINE,
-                      "data": value}
-    return out

@@ -82,3 +82,20 @@ def test_derivative_is_autograd_of_the_value(name):
 def test_modules_name_distinct_types():
     modules = [spec.module for spec in TORCH.values() if spec.module is not None]
     assert len(set(modules)) == len(modules)
+
+
+def test_a_discontinuous_piecewise_linear_sigma_is_refused():
+    """The exact proofs decide an interval from its endpoints and kinks: only for a continuous
+    sigma, so a step (or a gap between pieces) cannot be built."""
+    from fractions import Fraction as F
+
+    import pytest
+
+    from radiuscnn.theory.activations import Piece, PiecewiseLinear
+
+    with pytest.raises(ValueError, match="continuously"):
+        PiecewiseLinear("step", (Piece(None, F(0), F(0), F(0)), Piece(F(0), None, F(0), F(1))))
+    with pytest.raises(ValueError, match="continuously"):
+        PiecewiseLinear("gap", (Piece(None, F(0), F(1), F(0)), Piece(F(1), None, F(1), F(0))))
+    with pytest.raises(ValueError, match="real line"):
+        PiecewiseLinear("half", (Piece(F(0), None, F(1), F(0)),))

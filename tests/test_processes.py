@@ -46,3 +46,21 @@ def test_background_runs_named_calls_in_order_and_reports_each():
             worker.result("bad")
         assert worker.result("sqrt") == 4.0
         assert "sqrt" not in worker
+
+
+def test_a_killed_worker_is_an_error_not_a_hang():
+    """A worker killed mid-call (out of memory, SIGKILL): result() raises within a second
+    instead of waiting for the replacement worker the Pool starts silently."""
+    import os
+    import signal
+
+    from radiuscnn.numeric.processes import Background, WorkerDied
+
+    with Background() as worker:
+        worker.submit("slow", time.sleep, 30)
+        time.sleep(1.0)
+        os.kill(worker._workers[0].pid, signal.SIGKILL)
+        start = time.perf_counter()
+        with pytest.raises(WorkerDied, match="died"):
+            worker.result("slow")
+        assert time.perf_counter() - start < 2.0

@@ -40,6 +40,15 @@ class PiecewiseLinear:
     name: str
     pieces: tuple[Piece, ...]
 
+    def __post_init__(self) -> None:
+        """Refuse pieces that leave a gap or a jump: the exact proofs evaluate only endpoints and
+        kinks, which decides the whole interval for a *continuous* sigma only."""
+        if not self.pieces or (self.pieces[0].lo, self.pieces[-1].hi) != (None, None):
+            raise ValueError(f"{self.name}: the pieces must cover the real line")
+        for left, right in zip(self.pieces, self.pieces[1:]):
+            if left.hi is None or left.hi != right.lo or left(left.hi) != right(left.hi):
+                raise ValueError(f"{self.name}: pieces must meet continuously (at z = {left.hi})")
+
     @property
     def breakpoints(self) -> tuple[Fraction, ...]:
         """The kinks ``z`` where consecutive pieces meet."""

@@ -54,11 +54,12 @@ class MemberVerdict:
     rmse: float
     spread: float
     family: str
-    exact_max_error: float | None
+    exact_max_error: float | None  # the proof's exact supremum of |y - rho|, as a float
+    exact: bool | None = None  # the proof's verdict (the Fraction is 0), None when not proved
 
     def to_json(self) -> dict:
         return {"member": self.member, "rmse": self.rmse, "spread": self.spread, "family": self.family,
-                "exact_max_error": self.exact_max_error}
+                "exact_max_error": self.exact_max_error, "exact": self.exact}
 
 
 def gap_family(cfg: Config, w: np.ndarray, b: np.ndarray, tau: float = 0.1) -> str:
@@ -85,11 +86,11 @@ def analyse_gap(cfg: Config, params: dict, prove: bool = True, comparison=None) 
     for net in comparison.nets:
         e = net.member
         fam = gap_family(cfg, p["w"][e], p["b"][e])
-        err = None
+        err = exact = None
         if prove:
             proof = prove_2d(cfg, Params2D.from_ensemble(params, e))
-            err = float(proof.max_error)
-        out.append(MemberVerdict(e, net.rmse, net.spread, fam, err))
+            err, exact = float(proof.max_error), proof.exact
+        out.append(MemberVerdict(e, net.rmse, net.spread, fam, err, exact))
     return out, comparison.summary()
 
 
@@ -118,7 +119,7 @@ def analyse_run(cfg: Config, tcfg, run, prove: bool = True, comparison=None) -> 
         members=[m.to_json() for m in members],
         below_floor=len(below),
         below_floor_invariant=sum(1 for m in below if m.spread < INVARIANT_SPREAD),
-        exact=sum(1 for m in members if m.exact_max_error == 0),
+        exact=sum(1 for m in members if m.exact),
         comparison=summary,
     )
     return out
@@ -167,7 +168,7 @@ def d1_trained(cfg: Config, tcfg, out_dir: str | Path | None = None, engine: str
     init = init_params(fcfg, tcfg.seeds, tcfg.seed, tcfg.torch_dtype)
     rep = i1c_background_differences(fcfg, fc.params["V"], init["V"])
     out["i1c"] = {"pixels": rep.pixels, "dtype": tcfg.dtype, "max_deviation": rep.max_deviation,
-                  "min_contrast": min(rep.contrast)}
+                  "min_contrast": min(rep.contrast), "max_contrast": max(rep.contrast)}
     reg = train_in_regime(fcfg, tcfg, engine=engine)
     fcreg = compare_fc(fcfg, reg.params)
     out["fc_regime_init"] = fcreg.summary()

@@ -4,10 +4,14 @@ section 7). Notation of :mod:`theory.disk`: patterns ``J_p(rho)``, background ``
 :func:`compare_gap` measures trained GAP networks' RMSE (float64, on an amplitude grid)
 against the one-channel background-counter floor. The floor is a theorem for the counter
 family only (``b > 0``, every window meeting the filter's support killed on the whole
-interval, output independent of ``a``); a one-channel network below the full-support floor is
-explained either by its *effective support* (:func:`effective_support`: taps with
-``a_max |w_t| <= tau |b|`` count as zero; it is then a counter with a smaller support, whose
-floor it must respect) or by leaving the family (:func:`_counter_family`: alive
+interval, output independent of ``a``). "Below the floor" means below the family floor of
+:func:`theory.disk_width.one_unit_floor` (the minimum over every support for ``k <= 3``, over
+the named supports beyond), the floor the report and the converged analysis use. A
+one-channel network below it is explained either by its *effective support*
+(:func:`effective_support`: taps with ``a_max |w_t| <= tau |b|`` count as zero; it is then a
+counter with a smaller support, whose floor it must respect; this cannot happen when the
+minimum was taken over every support, so there an in-family network below it is reported
+UNEXPLAINED) or by leaving the family (:func:`_counter_family`: alive
 non-background windows; the output then depends on ``a``, and an RMSE over an amplitude grid
 is not bound by the invariant family's floor). A numerical claim: tolerance and sample are
 in the result.
@@ -22,6 +26,7 @@ import numpy as np
 
 from radiuscnn.theory.config import Config
 from radiuscnn.theory.disk import Offset, gap_error_floor, support_floor, window_offsets
+from radiuscnn.theory.disk_width import one_unit_floor
 from radiuscnn.verify.trained_2d_eval import member_errors, to_numpy
 
 
@@ -41,7 +46,7 @@ class GapNet:
     ``rmse`` over radii x amplitude grid; ``per_radius`` RMS error per radius;
     ``mean_error`` the signed error per radius averaged over the amplitude grid; ``spread`` the
     largest change of the output over the amplitude grid at a fixed radius (0 for an
-    amplitude-invariant network); ``beats_floor``: ``rmse < best_floor - tol`` (the family floor, minimum over supports). One channel only:
+    amplitude-invariant network); ``beats_floor``: ``rmse < best_floor - tol`` (the family floor). One channel only:
     ``support`` (effective support: taps with ``a_max |w_t| > tau |b|``; the others cannot
     move the pre-activation by more than ``tau |b|``), ``near_zero_taps`` (``k^2 - |support|``),
     ``support_floor`` (the floor of that support), ``in_family`` (``b > 0`` and every pattern
@@ -69,7 +74,7 @@ class GapNet:
 
 @dataclass(frozen=True)
 class GapComparison:
-    """``floor`` (full support, one channel), ``best_floor`` (best single support),
+    """``floor`` (full support, one channel), ``best_floor`` (the family floor, module docstring),
     ``two_channel_floor``; ``nets``; ``tolerance``, ``tau`` and the sample
     (``n_radii`` x ``n_amplitudes``)."""
 
@@ -138,9 +143,8 @@ def compare_gap(
     """Compare trained GAP networks (ensemble dict) with the D1 floors (module docstring)."""
     floors = gap_error_floor(cfg)
     floor = floors["rmse"]
-    best = floors["supports"].get("best", {}).get("rmse")
     two = floors["two_channel"]["rmse"] if floors.get("two_channel") else None
-    family_floor = best if best is not None else floor  # the floor of the family: the minimum over supports
+    family_floor = one_unit_floor(cfg)["rmse"]  # the family floor (module docstring)
     err = member_errors(cfg, params, n_amplitudes)
     p = to_numpy(params)
     nets = []
@@ -175,5 +179,5 @@ def compare_gap(
             reason = f"{cfg.channels} channels: the one-channel floor does not apply (two-channel floor {two})"
         nets.append(GapNet(e, None if seeds is None else seeds[e], rmse, per_radius, mean_error, spread, beats,
                            support, near, sfloor, fam, alive, reason, explained))
-    return GapComparison(cfg, cfg.channels, floor, best, two, tuple(nets), tolerance, tau,
+    return GapComparison(cfg, cfg.channels, floor, family_floor, two, tuple(nets), tolerance, tau,
                          len(cfg.radii), n_amplitudes)
