@@ -26,7 +26,7 @@ non-generic and is reported, never assumed away).
 This module gives: the regime of each term (:func:`term_regime`, :func:`network_regime`), the
 two equations as SymPy expressions for symbolic weights and a per-term piece assignment
 (:func:`slope_equation`, :func:`value_equation`), their exact numeric residuals for given
-weights (:func:`residuals`), and the *bulk pairs* of consecutive radii on which the run counts
+weights (:func:`residuals`; both through :func:`theory.section5.slope_value`), and the *bulk pairs* of consecutive radii on which the run counts
 change only on the empty and the full run (:func:`bulk_pairs`), which section 5's structure
 and width arguments difference.
 """
@@ -43,6 +43,7 @@ from radiuscnn.theory.activations import PiecewiseLinear
 from radiuscnn.theory.config import Config
 from radiuscnn.theory.network import Params
 from radiuscnn.theory.runs import Run, run_counts, run_sum, runs_in_data
+from radiuscnn.theory.section5 import slope_value
 from radiuscnn.theory.symbolic import NetworkSymbols
 from radiuscnn.theory.symbolic import network_symbols as symbolic_symbols
 
@@ -179,28 +180,23 @@ def _piece(pieces: PieceMap, c: int, run: Run):
         raise KeyError(f"no piece given for channel {c}, run {run}") from None
 
 
+def _symbolic_slope_value(cfg: Config, r: int, pieces: PieceMap, sym: NetworkSymbols):
+    terms = [(c, run, sym.v[c], sp.Rational(n, cfg.out_size))
+             for c in range(len(sym.b)) for run, n in run_counts(cfg, r).items()]
+    return slope_value(terms, lambda c, run: _piece(pieces, c, run),
+                       lambda c, run: symbolic_run_sum(sym, cfg, c, run), lambda c: sym.b[c],
+                       sym.beta, r, cfg.out_size)
+
+
 def slope_equation(cfg: Config, r: int, pieces: PieceMap, sym: NetworkSymbols) -> sp.Expr:
-    """``sum_c v_c sum_J n_J(r) s_{p(c,J)} W_c[J]`` (zero loss for all ``a`` needs it ``= 0``)."""
-    total = sp.Integer(0)
-    for c in range(len(sym.b)):
-        inner = sp.Integer(0)
-        for run, n in run_counts(cfg, r).items():
-            s, _ = _piece(pieces, c, run)
-            inner += n * s * symbolic_run_sum(sym, cfg, c, run)
-        total += sym.v[c] * inner
-    return sp.expand(total)
+    """``sum_c v_c sum_J n_J(r) s_{p(c,J)} W_c[J]`` (zero loss for all ``a`` needs it ``= 0``;
+    built by :func:`theory.section5.slope_value`)."""
+    return sp.expand(_symbolic_slope_value(cfg, r, pieces, sym)[0])
 
 
 def value_equation(cfg: Config, r: int, pieces: PieceMap, sym: NetworkSymbols) -> sp.Expr:
     """``beta + (1/|I|) sum_c v_c sum_J n_J(r) (s_p b_c + t_p) - r`` (must be ``= 0``)."""
-    total = sym.beta - r
-    for c in range(len(sym.b)):
-        inner = sp.Integer(0)
-        for run, n in run_counts(cfg, r).items():
-            s, t = _piece(pieces, c, run)
-            inner += n * (s * sym.b[c] + t)
-        total += sym.v[c] * inner / cfg.out_size
-    return sp.expand(total)
+    return sp.expand(_symbolic_slope_value(cfg, r, pieces, sym)[1])
 
 
 # --------------------------------------------------------------------------------------------
@@ -231,19 +227,21 @@ def residuals(cfg: Config, params: Params, act: PiecewiseLinear) -> tuple[Residu
     out = []
     for r in cfg.radii:
         cuts = (cfg.a_min, *radius_kinks(cfg, params, act, r), cfg.a_max)
+        terms = [(c, run, params.v[c], Fraction(n, cfg.out_size))
+                 for c in range(params.channels) for run, n in run_counts(cfg, r).items()]
+
+        def W(c, run):
+            return run_sum(params.w[c], cfg, run)
+
         for lo, hi in zip(cuts[:-1], cuts[1:]):
             mid = (lo + hi) / 2
-            slope = value = Fraction(0)
-            for c in range(params.channels):
-                s_acc = v_acc = Fraction(0)
-                for run, n in run_counts(cfg, r).items():
-                    W = run_sum(params.w[c], cfg, run)
-                    piece = act.pieces[act.piece_index(mid * W + params.b[c])]
-                    s_acc += n * piece.slope * W
-                    v_acc += n * (piece.slope * params.b[c] + piece.intercept)
-                slope += params.v[c] * s_acc
-                value += params.v[c] * v_acc
-            out.append(Residual(r, lo, hi, slope, params.beta + value / cfg.out_size - r))
+
+            def piece(c, run, mid=mid):
+                p = act.pieces[act.piece_index(mid * W(c, run) + params.b[c])]
+                return p.slope, p.intercept
+
+            slope, value = slope_value(terms, piece, W, lambda c: params.b[c], params.beta, r, cfg.out_size)
+            out.append(Residual(r, lo, hi, Fraction(slope), Fraction(value)))
     return tuple(out)
 
 

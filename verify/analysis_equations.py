@@ -1,6 +1,7 @@
 """The section-5 slope and value equations of a network in its own regime (part 2 of
 :mod:`verify.analysis`): exact residuals and partial derivatives, errors rebuilt from them,
-and the SymPy form of each equation for display."""
+and the SymPy form of each equation for display. Residuals and display come from the one
+builder :func:`theory.section5.slope_value`."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from radiuscnn.theory.config import Config
 from radiuscnn.theory.network import Params
 from radiuscnn.theory.regimes import kink_amplitudes
 from radiuscnn.theory.runs import run_sum, runs_in_data
+from radiuscnn.theory.section5 import slope_value
 from radiuscnn.verify.analysis_terms import _uses, parameter_names
 
 
@@ -81,19 +83,20 @@ def equations(cfg: Config, p: Params, act: PiecewiseLinear) -> tuple[Equation, .
         for lo, hi in zip(cuts[:-1], cuts[1:]):
             mid = (lo + hi) / 2
             pieces = {key: act.pieces[act.piece_index(mid * Wj + p.b[key[0]])] for key, Wj in W.items()}
-            slope, value = Fraction(0), p.beta - r
+            slope, value = slope_value(((c, run, h, m) for c, run, _, h, m in uses),
+                                       lambda c, run: (pieces[c, run].slope, pieces[c, run].intercept),
+                                       lambda c, run: W[c, run], lambda c: p.b[c], p.beta, r, scale)
+            slope, value = Fraction(slope), Fraction(value)
+            # the partial derivatives of the same sums, with the regime fixed
             d_slope: dict[str, Fraction] = {}
             d_value: dict[str, Fraction] = {"beta": Fraction(1)}
             for c, run, head, h, m in uses:
-                piece = pieces[c, run]
-                s, t = piece.slope, piece.intercept
+                s, t = pieces[c, run].slope, pieces[c, run].intercept
                 if s:
-                    slope += scale * m * h * s * W[c, run]
                     _add(d_slope, head, scale * m * s * W[c, run])
                     for tap in run:
                         _add(d_slope, f"w[{c},{tap}]", scale * m * h * s)
                     _add(d_value, f"b[{c}]", m * h * s)
-                value += m * h * (s * p.b[c] + t)
                 _add(d_value, head, m * (s * p.b[c] + t))
             where = f", a in [{lo}, {hi}]" if split else ""
             # output units: the error e(a) = value + a slope/scale is affine on [lo, hi], so
@@ -147,16 +150,14 @@ def symbolic_equation(cfg: Config, p: Params, act: PiecewiseLinear, eq: Equation
 
     sym = parameter_symbols(cfg, p)
     mid = (eq.lo + eq.hi) / 2
-    scale = sp.Rational(_slope_scale(cfg))
-    total = sp.Integer(0) if eq.kind == "slope" else sym["beta"] - eq.radius
-    for c, run, head, _, m in _uses(cfg, p, eq.radius):
-        piece = act.pieces[act.piece_index(mid * run_sum(p.w[c], cfg, run) + p.b[c])]
-        s, t = sp.Rational(piece.slope), sp.Rational(piece.intercept)
-        m = sp.Rational(m)
-        if eq.kind == "slope":
-            total += scale * m * sym[head] * s * sp.Add(*[sym[f"w[{c},{tap}]"] for tap in run])
-        else:
-            total += m * sym[head] * (s * sym[f"b[{c}]"] + t)
-    return sp.expand(total)
+
+    def piece(c, run):
+        q = act.pieces[act.piece_index(mid * run_sum(p.w[c], cfg, run) + p.b[c])]
+        return sp.Rational(q.slope), sp.Rational(q.intercept)
+
+    terms = [(c, run, sym[head], sp.Rational(m)) for c, run, head, _, m in _uses(cfg, p, eq.radius)]
+    slope, value = slope_value(terms, piece, lambda c, run: sp.Add(*[sym[f"w[{c},{tap}]"] for tap in run]),
+                               lambda c: sym[f"b[{c}]"], sym["beta"], eq.radius, sp.Rational(_slope_scale(cfg)))
+    return sp.expand(slope if eq.kind == "slope" else value)
 
 
