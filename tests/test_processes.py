@@ -49,7 +49,7 @@ def test_background_runs_named_calls_in_order_and_reports_each():
 
 
 def test_a_killed_worker_is_an_error_not_a_hang():
-    """A worker killed mid-call (out of memory, SIGKILL): result() raises within a second
+    """A worker killed mid-call (out of memory, SIGKILL): result() raises within a poll or two
     instead of waiting for the replacement worker the Pool starts silently."""
     import os
     import signal
@@ -63,4 +63,4 @@ def test_a_killed_worker_is_an_error_not_a_hang():
         start = time.perf_counter()
         with pytest.raises(WorkerDied, match="died"):
             worker.result("slow")
-        assert time.perf_counter() - start < 2.0
+        assert time.perf_counter() - start < 5.0  # a poll is 0.2 s; slack for a loaded CI machine
