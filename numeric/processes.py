@@ -5,7 +5,7 @@ if its parent dies, even by SIGKILL. Each worker trains on one torch thread, so 
 the one the same call gives in the parent (same arithmetic, same thread count).
 :class:`Background` runs function calls in one worker beside the parent's own work (the
 report's 2D training and kernel-sweep training while the 1D stages run: two cores, two
-processes of one thread each); :class:`BackgroundCall` is one call in its own worker.
+processes of one thread each).
 """
 
 from __future__ import annotations
@@ -94,34 +94,6 @@ class Background:
         self._pool.join()
 
     def __enter__(self) -> "Background":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-
-class BackgroundCall:
-    """One call ``fn(*args)`` in its own :class:`Background` worker, started at once;
-    :meth:`result` waits for it and then closes the worker."""
-
-    def __init__(self, fn: Callable, *args: Any) -> None:
-        self._worker = Background()
-        self._worker.submit("call", fn, *args)
-
-    def result(self) -> Any:
-        try:
-            return self._worker.result("call")
-        finally:
-            self.close()
-
-    def close(self) -> None:
-        self._worker.close()
-
-    @property
-    def _pool(self):
-        return self._worker._pool
-
-    def __enter__(self) -> "BackgroundCall":
         return self
 
     def __exit__(self, *exc) -> None:

@@ -1,6 +1,6 @@
 """Collectors of the sweeps: kernel sizes (theory.explore + verify.explore_train), the T1
 success atlas (verify.atlas) and two dimensions (D1: theory.disk via the registry,
-verify.trained_2d for trained networks)."""
+verify.converged_2d for trained networks)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,8 @@ from radiuscnn.theory.disk_geometry import always_background, background_counts
 from radiuscnn.theory.disk_proof import Params2D, prove_2d
 from radiuscnn.theory.disk_ring import ring_law_params, rings
 from radiuscnn.theory.exact_lstsq import affine_fit
-from radiuscnn.verify.trained_2d import background_mask, check_background_counts, i1c_background_differences
+from radiuscnn.verify.background_count_2d import check_background_counts
+from radiuscnn.verify.trained_2d_i1c import background_mask, i1c_background_differences
 
 pytestmark = pytest.mark.fast
 

@@ -17,6 +17,11 @@ analyses every member:
   network below it must give up invariance: its output moves with ``a``), the row counter
   (exact, D2) and the ring law (FC, :func:`verify.trained_2d_fc.compare_fc`).
 
+The comparisons come from one module per job: :mod:`verify.trained_2d_gap` (GAP against the
+floor), :mod:`verify.trained_2d_fc` (FC against the ring law), :mod:`verify.regime_init`
+(networks started in the counter regime), :mod:`verify.trained_2d_i1c` (I1c),
+:mod:`verify.trained_2d_plots` and :mod:`verify.background_count_2d` (an independent count).
+
 The summary states the budget (seeds, steps, optimizer, lr, dtype) and the wall time.
 Everything trained here is numerical; only the per-network verdicts are exact.
 """

@@ -4,7 +4,7 @@ PyTorch's default FC initialisation almost never starts in the ring-law regime o
 :func:`verify.trained_2d_fc.compare_fc` (its filters have mixed signs, and the trained
 networks keep non-background pixels alive, see ``compare_fc(...).in_regime``).
 :func:`regime_init` moves an initialisation into the regime (every nonempty pattern killed:
-``a W[J] + b < 0``); :func:`train_in_regime` (alias :data:`train_fc_in_regime`) trains from
+``a W[J] + b < 0``); :func:`train_in_regime` trains from
 it. While every nonempty pattern is killed the filter gets zero gradient, so training is least
 squares in (head, ``b``, ``beta``).
 """
@@ -67,6 +67,3 @@ def train_in_regime(
     init = regime_init(cfg, init_params(cfg, tcfg.seeds, tcfg.seed, tcfg.torch_dtype), support, margin)
     run = train(cfg, tcfg, init=init, engine=engine)
     return RegimeTrainResult(run.params, init, run.loss, run.seconds)
-
-
-train_fc_in_regime = train_in_regime

@@ -19,13 +19,11 @@ from radiuscnn.theory.disk_floor import gap_error_floor, support_floor
 from radiuscnn.theory.disk_geometry import always_background, background_counts
 from radiuscnn.theory.disk_proof import prove_2d
 from radiuscnn.theory.disk_ring import fc_ring_law, ring_law_params, rings
-from radiuscnn.verify.trained_2d import (
-    brute_force_background_counts,
-    compare_fc,
-    compare_gap,
-    i1c_background_differences,
-    train_in_regime,
-)
+from radiuscnn.verify.background_count_2d import brute_force_background_counts
+from radiuscnn.verify.regime_init import train_in_regime
+from radiuscnn.verify.trained_2d_fc import compare_fc
+from radiuscnn.verify.trained_2d_gap import compare_gap
+from radiuscnn.verify.trained_2d_i1c import i1c_background_differences
 
 SMALL = Config(dim=2, size=15, kernel=3, channels=1, radii=tuple(range(1, 6)))
 CONFIGS = [
