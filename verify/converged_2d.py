@@ -61,10 +61,11 @@ class MemberVerdict:
     family: str
     exact_max_error: float | None  # the proof's exact supremum of |y - rho|, as a float
     exact: bool | None = None  # the proof's verdict (the Fraction is 0), None when not proved
+    below_floor: bool = False  # compare_gap's verdict: RMSE under the family floor
 
     def to_json(self) -> dict:
         return {"member": self.member, "rmse": self.rmse, "spread": self.spread, "family": self.family,
-                "exact_max_error": self.exact_max_error, "exact": self.exact}
+                "exact_max_error": self.exact_max_error, "exact": self.exact, "below_floor": self.below_floor}
 
 
 def gap_family(cfg: Config, w: np.ndarray, b: np.ndarray, tau: float = 0.1) -> str:
@@ -95,7 +96,7 @@ def analyse_gap(cfg: Config, params: dict, prove: bool = True, comparison=None) 
         if prove:
             proof = prove_2d(cfg, Params2D.from_ensemble(params, e))
             err, exact = float(proof.max_error), proof.exact
-        out.append(MemberVerdict(e, net.rmse, net.spread, fam, err, exact))
+        out.append(MemberVerdict(e, net.rmse, net.spread, fam, err, exact, net.beats_floor))
     return out, comparison.summary()
 
 
@@ -118,7 +119,7 @@ def analyse_run(cfg: Config, tcfg, run, prove: bool = True, comparison=None) -> 
     families: dict[str, int] = {}
     for m in members:
         families[m.family] = families.get(m.family, 0) + 1
-    below = [m for m in members if m.rmse < floor - 1e-6]
+    below = [m for m in members if m.below_floor]
     out.update(
         families=families,
         members=[m.to_json() for m in members],
