@@ -58,8 +58,8 @@ def collect(cfg, tcfg, progress=None, cfg2=None, atlas_grid=None, parallel: bool
     """Run every collector; returns the results (plain JSON) and the context. ``cfg2`` is the
     2D configuration of the D1 section (default: THEORY.md section 9 with ``cfg``'s amplitude
     interval; ``cfg`` itself when it is 2D). ``atlas_grid``: ``(base, tcfg, axes)`` of the T1
-    success atlas (default: ``verify.atlas.default_grid()``). ``parallel``: the kernel sweep's training and the D1
-    training (the longest independent stages) run in one background worker from the start,
+    success atlas (default: ``verify.atlas.default_grid()``). ``parallel``: half of the kernel sweep's training and
+    the D1 training (the longest independent stages) run in one background worker from the start,
     beside the other stages (same calls, same one-thread arithmetic, so the same numbers)."""
     from radiuscnn.theory.config import default_config
 
