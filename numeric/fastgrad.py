@@ -142,21 +142,26 @@ class Packed:
     def __init__(self, cfg: Config, params: Ensemble):
         E = params["b"].shape[0]
         self.shapes = param_shapes(cfg, E)
-        sizes = [math.prod(s) for s in self.shapes.values()]
         dtype = params["b"].dtype
-        self.theta = torch.empty(sum(sizes), dtype=dtype)
+        self.theta = torch.empty(sum(math.prod(s) for s in self.shapes.values()), dtype=dtype)
         self.grad = torch.zeros_like(self.theta)
-        self.params: Ensemble = {}
-        self.grads: Ensemble = {}
-        offset = 0
-        for (name, shape), size in zip(self.shapes.items(), sizes):
-            self.params[name] = self.theta[offset : offset + size].view(shape)
-            self.grads[name] = self.grad[offset : offset + size].view(shape)
-            self.params[name].copy_(params[name])
-            offset += size
+        self.params: Ensemble = self.views(self.theta)
+        self.grads: Ensemble = self.views(self.grad)
+        for name, view in self.params.items():
+            view.copy_(params[name])
 
     def snapshot(self) -> Ensemble:
         return {name: t.clone() for name, t in self.params.items()}
+
+    def views(self, buffer: torch.Tensor) -> Ensemble:
+        """``buffer`` (laid out like ``theta``, e.g. ``theta`` itself requiring grad) as named,
+        shaped views: autograd through them accumulates one packed gradient."""
+        out, offset = {}, 0
+        for name, shape in self.shapes.items():
+            size = math.prod(shape)
+            out[name] = buffer[offset : offset + size].view(shape)
+            offset += size
+        return out
 
 
 Segments = tuple[tuple[Config, int, int], ...]
