@@ -5,7 +5,9 @@ if its parent dies, even by SIGKILL. Each worker trains on one torch thread, so 
 the one the same call gives in the parent (same arithmetic, same thread count).
 :class:`Background` runs function calls in one worker beside the parent's own work (the
 report's 2D training and kernel-sweep training while the 1D stages run: two cores, two
-processes of one thread each).
+processes of one thread each). A queued call the worker has not started yet can be *taken
+back* (:meth:`Background.take`) and run by the parent instead, so two processes share one list
+of jobs from its two ends and neither waits while the other still has queued work.
 """
 
 from __future__ import annotations
@@ -49,7 +51,34 @@ def worker_init(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _one_thread_call(fn: Callable, args: tuple) -> Any:
+PENDING, STARTED, TAKEN = 0, 1, 2
+SLOTS = 256  # calls per Background (a shared byte each)
+
+_claims = None  # in a worker process only: the shared call states, set by _worker_start
+
+
+def _worker_start(parent: int, claims) -> None:
+    global _claims
+    _claims = claims
+    worker_init(parent)
+
+
+def _claim(claims, slot: int, state: int) -> bool:
+    """Move call ``slot`` from PENDING to ``state`` (atomic); ``False`` if it has left PENDING."""
+    with claims.get_lock():
+        if claims[slot] != PENDING:
+            return False
+        claims[slot] = state
+        return True
+
+
+class _Taken:
+    """The worker's answer for a call the parent took back."""
+
+
+def _one_thread_call(fn: Callable, args: tuple, slot: int) -> Any:
+    if not _claim(_claims, slot, STARTED):
+        return _Taken()
     with torch_threads(1):
         return fn(*args)
 
@@ -67,27 +96,51 @@ class Background:
 
     def __init__(self) -> None:
         context = multiprocessing.get_context("spawn")
-        self._pool = context.Pool(1, initializer=worker_init, initargs=(os.getpid(),))
+        self._claims = context.Array("b", SLOTS)
+        self._pool = context.Pool(1, initializer=_worker_start, initargs=(os.getpid(), self._claims))
         self._workers = list(self._pool._pool)  # the Pool would silently replace a dead worker
-        self._calls: dict[str, Any] = {}
+        self._calls: dict[str, tuple[Any, int, Callable, tuple]] = {}
+        self._slots = 0
 
     def submit(self, name: str, fn: Callable, *args: Any) -> None:
-        self._calls[name] = self._pool.apply_async(_one_thread_call, (fn, args))
+        if self._slots >= SLOTS:
+            raise RuntimeError(f"a Background takes at most {SLOTS} calls")
+        slot, self._slots = self._slots, self._slots + 1
+        self._calls[name] = (self._pool.apply_async(_one_thread_call, (fn, args, slot)), slot, fn, args)
 
     def __contains__(self, name: str) -> bool:
         return name in self._calls
 
+    def take(self, name: str) -> bool:
+        """Take the call ``name`` back if the worker has not started it: it is then the
+        caller's to run (:meth:`run_here`) and the worker skips it. ``False``: the worker has
+        it (or had it); wait for :meth:`result`."""
+        return name in self._calls and _claim(self._claims, self._calls[name][1], TAKEN)
+
+    def run_here(self, name: str) -> Any:
+        """Run the call ``name`` in this process if it can still be taken back (one thread,
+        as in the worker), else wait for the worker's result: the same value either way."""
+        if self.take(name):
+            _, _, fn, args = self._calls.pop(name)
+            with torch_threads(1):
+                return fn(*args)
+        return self.result(name)
+
     def result(self, name: str) -> Any:
         """The return value of the call ``name`` (its exception is raised here)."""
-        call = self._calls.pop(name)
+        call = self._calls.pop(name)[0]
         while True:
             try:
-                return call.get(timeout=0.2)
+                value = call.get(timeout=0.2)
             except multiprocessing.TimeoutError:
                 dead = [w for w in self._workers if not w.is_alive()]
                 if dead:  # killed (out of memory, SIGKILL): its calls are lost, never wait for them
                     raise WorkerDied(f"the background worker (pid {dead[0].pid}) died with exit code "
                                      f"{dead[0].exitcode} before {name!r} finished") from None
+                continue
+            if isinstance(value, _Taken):
+                raise RuntimeError(f"{name!r} was taken back; run it with run_here")
+            return value
 
     def close(self) -> None:
         self._pool.terminate()

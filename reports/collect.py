@@ -58,9 +58,11 @@ def collect(cfg, tcfg, progress=None, cfg2=None, atlas_grid=None, parallel: bool
     """Run every collector; returns the results (plain JSON) and the context. ``cfg2`` is the
     2D configuration of the D1 section (default: THEORY.md section 9 with ``cfg``'s amplitude
     interval; ``cfg`` itself when it is 2D). ``atlas_grid``: ``(base, tcfg, axes)`` of the T1
-    success atlas (default: ``verify.atlas.default_grid()``). ``parallel``: half of the kernel sweep's training and
-    the D1 training (the longest independent stages) run in one background worker from the start,
-    beside the other stages (same calls, same one-thread arithmetic, so the same numbers)."""
+    success atlas (default: ``verify.atlas.default_grid()``). ``parallel``: the kernel sweep's and D1's trainings
+    (the longest independent work, ``collect_sweeps.background_jobs``) are queued in one
+    background worker from the start; it works through them beside the other stages, which take
+    back the jobs it has not started when they reach them (same calls, same one-thread
+    arithmetic, so the same numbers)."""
     from radiuscnn.theory.config import default_config
 
     stages = Stages(progress, total=len(PLAN))
@@ -72,10 +74,7 @@ def collect(cfg, tcfg, progress=None, cfg2=None, atlas_grid=None, parallel: bool
             from radiuscnn.numeric.processes import Background
 
             ctx.background = Background()
-            for name, job in (("explore", W.explore_training), ("d1", W.d1_training)):
-                if name == "explore" and cfg.dim != 1:
-                    continue  # the kernel sweep is a 1D section
-                fn, args, _ = job(ctx)
+            for name, fn, args in W.background_jobs(ctx):
                 ctx.background.submit(name, fn, *args)
         for title, collectors in PLAN:
             stages.stage(title)

@@ -17,13 +17,9 @@ D1_STEPS_FACTOR = 2  # D1 trained 2D ensembles: all --seeds members, this many t
 D1_ENGINE = "fast"
 
 
-def explore_training(ctx: Context) -> tuple:
-    """The background worker's share of the kernel sweep's training as ``(function, args, train
-    config)``: ``EXPLORE_MEMBERS`` networks (at most --seeds) for every other kernel size of
-    k = 1..F2_KERNELS whose configuration exists, from the largest down (9, 7, 5, ...): with the
-    D1 training that balances the worker against the stages here, which train the rest."""
+def explore_kernels(ctx: Context) -> tuple[int, ...]:
+    """The kernel sizes k = 1..F2_KERNELS whose configuration exists."""
     from radiuscnn.theory.config import ConfigError
-    from radiuscnn.verify.explore_train import trained_rows
 
     kernels = []
     for k in range(1, F2_KERNELS + 1):
@@ -32,8 +28,40 @@ def explore_training(ctx: Context) -> tuple:
         except ConfigError:
             continue
         kernels.append(k)
-    tsweep = ctx.tcfg.with_(seeds=min(ctx.tcfg.seeds, EXPLORE_MEMBERS))
-    return trained_rows, (ctx.cfg, tuple(sorted(kernels, reverse=True)[::2]), tsweep), tsweep
+    return tuple(kernels)
+
+
+def explore_tcfg(ctx: Context):
+    """The kernel sweep's training: ``EXPLORE_MEMBERS`` networks (at most --seeds) per k."""
+    return ctx.tcfg.with_(seeds=min(ctx.tcfg.seeds, EXPLORE_MEMBERS))
+
+
+def background_jobs(ctx: Context) -> list[tuple[str, object, tuple]]:
+    """The report's independent trainings as ``(name, function, args)`` jobs, in the order the
+    background worker takes them: the two long FC trainings of D1 first, then the kernel
+    sweep from the largest k down, then D1's GAP trainings. The collectors here take the jobs
+    from the other end (k = 1 up, GAP first) when the worker has not started them
+    (``Background.run_here``): the same calls, the same numbers, wherever they run."""
+    from radiuscnn.verify.converged_2d import d1_part, d1_parts
+    from radiuscnn.verify.explore_train import trained_row
+
+    _, (cfg2, tcfg2, engine), _ = d1_training(ctx)
+    parts = d1_parts(cfg2)
+    d1 = {part: (f"d1:{part}", d1_part, (cfg2, tcfg2, part, engine)) for part in parts}
+    jobs = [d1[p] for p in ("fc_default_init", "fc_regime_init")]
+    if ctx.cfg.dim == 1:  # the kernel sweep is a 1D section
+        tsweep = explore_tcfg(ctx)
+        jobs += [(f"explore:{k}", trained_row, (ctx.cfg, k, tsweep)) for k in reversed(explore_kernels(ctx))]
+    jobs += [d1[p] for p in reversed(parts) if p.startswith("gap")]
+    return jobs
+
+
+def run_job(ctx: Context, name: str, fn, *args):
+    """``fn(*args)``, or the background worker's result for the job ``name`` (module
+    :func:`background_jobs`)."""
+    if ctx.background is not None and name in ctx.background:
+        return ctx.background.run_here(name)
+    return fn(*args)
 
 
 def collect_explore(ctx: Context) -> dict:
@@ -41,7 +69,6 @@ def collect_explore(ctx: Context) -> dict:
     engine derives per k (theory.explore: runs, rank, A1 counter, A4 widths, edge-case flags)
     and what training finds per k (verify.explore_train: success, families, checks)."""
     from radiuscnn.theory.explore import kernel_rows
-    from radiuscnn.verify.explore_train import trained_columns
 
     cfg = ctx.cfg
     rows = []
@@ -57,20 +84,16 @@ def collect_explore(ctx: Context) -> dict:
             "flag_reasons": {f["flag"]: f["reason"] for f in j["flags"]},
         })
     out: dict[str, Any] = {"rows": rows, "activation": cfg.activation, "source": "radiuscnn.theory.explore.kernel_rows"}
-    _, _, tsweep = explore_training(ctx)
+    from radiuscnn.verify.explore_train import trained_row
+
+    tsweep = explore_tcfg(ctx)
     out["sweep"] = {"status": "ok", "function": "radiuscnn.verify.explore_train.trained_columns",
                     "train_config": tsweep.to_json()}
-    ahead = {}
-    if ctx.background is not None and "explore" in ctx.background:
-        ctx.stages.stage("kernel-size exploration: training (in the background worker)")
-        ahead = ctx.background.result("explore")
     for row in rows:
         if not row["valid"]:
             continue
-        cols = ahead.get(row["kernel"])
-        if cols is None:
-            ctx.stages.stage(f"kernel-size exploration: training k = {row['kernel']} ({tsweep.seeds} networks)")
-            cols = trained_columns(cfg.with_(kernel=row["kernel"]), tsweep, threads=1).to_json()
+        ctx.stages.stage(f"kernel-size exploration: training k = {row['kernel']} ({tsweep.seeds} networks)")
+        cols = run_job(ctx, f"explore:{row['kernel']}", trained_row, cfg, row["kernel"], tsweep)
         fam = cols.get("families")
         row.update(success_rate=cols["success_rate"], n_solved=cols.get("n_solved"),
                    n_certified=cols.get("n_certified"), checks_pass=cols.get("checks_pass"),
@@ -135,29 +158,31 @@ def d1_training(ctx: Context) -> tuple:
     from radiuscnn.verify.converged_2d import d1_trained
 
     tcfg2 = ctx.tcfg.with_(steps=D1_STEPS_FACTOR * ctx.tcfg.steps)
-    return d1_trained, (ctx.cfg2, tcfg2, None, D1_ENGINE), tcfg2
+    return d1_trained, (ctx.cfg2, tcfg2, D1_ENGINE), tcfg2
 
 
 def collect_d1(ctx: Context) -> dict:
     """D1 on the 2D configuration: GAP error floor and FC ring law (the registry's D1
     evidence, theory.disk, exact), and trained 2D networks compared with them
-    (:func:`d1_training`: numerical training, exact per-network verdicts). The training may
-    already be running in the background worker (``ctx.background``, started by
-    ``reports.collect.collect(parallel=True)``); its result is the same call's."""
+    (:func:`d1_training`, one job per :data:`verify.converged_2d.D1_PARTS`: numerical
+    training, exact per-network verdicts; a job may run in the background worker,
+    :func:`background_jobs`)."""
+    from radiuscnn.verify.converged_2d import d1_part, d1_parts
+
     cfg2 = ctx.cfg2
     evidence = ctx.claim("D1").evidence
     out = {"config": cfg2.to_json(), "M": cfg2.M, "n_outputs": cfg2.n_outputs, "gap": evidence["gap"],
            "fc": evidence["fc"], "d2": collect_d2(ctx)}
-    fn, args, tcfg2 = d1_training(ctx)
-    ahead = ctx.background is not None and "d1" in ctx.background
-    where = "in the background worker" if ahead else "here"
-    ctx.stages.stage(f"two dimensions (D1): training {tcfg2.seeds} networks x 4 variants, {tcfg2.steps} steps ({where})")
+    _, (_, tcfg2, engine), _ = d1_training(ctx)
+    value: dict = {}
     try:
-        value = ctx.background.result("d1") if ahead else fn(*args)
+        for part in d1_parts(cfg2):
+            ctx.stages.stage(f"two dimensions (D1): training {part.replace('_', ' ')} "
+                             f"({tcfg2.seeds} networks, {tcfg2.steps} steps)")
+            value.update(run_job(ctx, f"d1:{part}", d1_part, cfg2, tcfg2, part, engine))
     except Exception as error:  # noqa: BLE001 - the exact part stands on its own
         out["trained"] = {"status": "error", "reason": f"{type(error).__name__}: {error}"}
         return out
-    value.pop("figures", None)
     out["trained"] = {"status": "ok", "function": "radiuscnn.verify.converged_2d.d1_trained", "train_config": tcfg2.to_json(),
                       "engine": D1_ENGINE, "data": value}
     return out

@@ -108,7 +108,7 @@ class Context:
         self.timing: dict[str, float] = {}
         self.cfg2 = None  # the 2D configuration of the D1 section
         self.atlas_grid = None  # (base, tcfg, axes) of the success atlas; None: verify.atlas.default_grid()
-        self.background = None  # numeric.processes.Background running collectors' calls ahead ("d1", "explore")
+        self.background = None  # numeric.processes.Background holding the jobs of collect_sweeps.background_jobs
         self.claims: dict[str, ClaimResult] = {}
 
     def inputs(self) -> Inputs:

@@ -63,3 +63,18 @@ def test_a_killed_worker_is_an_error_not_a_hang():
         with pytest.raises(WorkerDied, match="died"):
             worker.result("slow")
         assert time.perf_counter() - start < 2.0
+
+
+def test_a_queued_call_can_be_taken_back_and_a_started_one_cannot():
+    """Two processes share one job list: the parent takes back what the worker has not
+    started (and the worker then skips it), and waits for what it has."""
+    with Background() as worker:
+        worker.submit("busy", time.sleep, 1.0)
+        worker.submit("queued", math.sqrt, 9.0)
+        worker.submit("later", math.sqrt, 16.0)
+        time.sleep(0.5)  # the worker is inside "busy"
+        assert not worker.take("busy")
+        assert worker.run_here("queued") == 3.0  # taken back, computed here
+        assert "queued" not in worker
+        assert worker.result("later") == 4.0  # the worker skipped "queued" and ran "later"
+        assert worker.run_here("busy") is None  # started there: run_here waits for it

@@ -252,8 +252,9 @@ def _not_found(*args, **kwargs):
 
 
 def test_parallel_collect_gives_the_serial_numbers():
-    """collect(parallel=True): the kernel sweep's and D1's training in the background worker,
-    the rest here; every number equals the serial run's (timings aside)."""
+    """collect(parallel=True): the kernel sweep's and D1's trainings queued as jobs in the
+    background worker, some taken back and run here; every number equals the serial run's
+    (timings aside)."""
     from radiuscnn.reports.collect import collect
 
     def numbers(results):

@@ -20,7 +20,7 @@ analyses every member:
 The comparisons come from one module per job: :mod:`verify.trained_2d_gap` (GAP against the
 floor), :mod:`verify.trained_2d_fc` (FC against the ring law), :mod:`verify.regime_init`
 (networks started in the counter regime), :mod:`verify.trained_2d_i1c` (I1c),
-:mod:`verify.trained_2d_plots` and :mod:`verify.background_count_2d` (an independent count).
+:mod:`verify.background_count_2d` (an independent count).
 
 The summary states the budget (seeds, steps, optimizer, lr, dtype) and the wall time.
 Everything trained here is numerical; only the per-network verdicts are exact.
@@ -29,7 +29,6 @@ Everything trained here is numerical; only the per-network verdicts are exact.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -40,7 +39,6 @@ from radiuscnn.verify.regime_init import train_in_regime
 from radiuscnn.verify.trained_2d_fc import compare_fc
 from radiuscnn.verify.trained_2d_gap import _counter_family, compare_gap, effective_support
 from radiuscnn.verify.trained_2d_i1c import i1c_background_differences
-from radiuscnn.verify.trained_2d_plots import plot_error_floor, plot_radial_profile
 
 INVARIANT_SPREAD = 1e-6  # output change over the amplitude grid below which a network counts as invariant
 
@@ -148,39 +146,47 @@ def converged_2d(cfg: Config, tcfg, prove: bool = True, engine: str | None = "fa
     }
 
 
-def d1_trained(cfg: Config, tcfg, out_dir: str | Path | None = None, engine: str | None = "fast",
-               prove: bool = True) -> dict:
-    """Train and compare everything D1 asks for on ``cfg`` (2D), each ensemble trained once:
-    one-channel GAP, GAP with ``cfg.channels``, FC from the default init (regime census, I1c)
-    and FC from the regime init (ring law); every variant also gets :func:`analyse_run` under
-    ``"converged"``. Optionally writes the two figures into ``out_dir``. Plain dict."""
+D1_PARTS = ("gap_one_channel", "gap_wide", "fc_default_init", "fc_regime_init")
+"""The independent trainings of :func:`d1_trained`, one ensemble each (``gap_wide`` only when
+``cfg.channels > 1``): the report runs them as separate jobs on two processes."""
+
+
+def d1_parts(cfg: Config) -> tuple[str, ...]:
+    """The :data:`D1_PARTS` that apply to ``cfg``."""
+    return tuple(p for p in D1_PARTS if p != "gap_wide" or cfg.channels > 1)
+
+
+def d1_part(cfg: Config, tcfg, part: str, engine: str | None = "fast", prove: bool = True) -> dict:
+    """One part of :func:`d1_trained`: ``{part: summary}`` (``fc_default_init`` also gives
+    ``"i1c"``). Plain dict; the same value whichever process computes it."""
     from radiuscnn.numeric.ensemble import train
     from radiuscnn.numeric.model import init_params
 
-    out: dict = {}
-    g1cfg = cfg.with_(head="gap", channels=1, activation="relu")
-    g1 = train(g1cfg, tcfg, engine=engine)
-    gap1 = compare_gap(g1cfg, g1.params, tcfg.member_seeds)
-    out["gap_one_channel"] = {**gap1.summary(), "converged": analyse_run(g1cfg, tcfg, g1, prove, gap1)}
-    if cfg.channels > 1:
-        gwcfg = cfg.with_(head="gap", activation="relu")
-        gw = train(gwcfg, tcfg, engine=engine)
-        wide = compare_gap(gwcfg, gw.params, tcfg.member_seeds)
-        out["gap_wide"] = {**wide.summary(), "converged": analyse_run(gwcfg, tcfg, gw, prove, wide)}
+    if part in ("gap_one_channel", "gap_wide"):
+        gcfg = cfg.with_(head="gap", activation="relu", **({"channels": 1} if part == "gap_one_channel" else {}))
+        run = train(gcfg, tcfg, engine=engine)
+        comparison = compare_gap(gcfg, run.params, tcfg.member_seeds)
+        return {part: {**comparison.summary(), "converged": analyse_run(gcfg, tcfg, run, prove, comparison)}}
     fcfg = cfg.with_(head="fc", channels=1, activation="relu")
-    fc = train(fcfg, tcfg, engine=engine)
-    fc_default = compare_fc(fcfg, fc.params)
-    out["fc_default_init"] = {**fc_default.summary(), "converged": analyse_run(fcfg, tcfg, fc, prove, fc_default)}
-    init = init_params(fcfg, tcfg.seeds, tcfg.seed, tcfg.torch_dtype)
-    rep = i1c_background_differences(fcfg, fc.params["V"], init["V"])
-    out["i1c"] = {"pixels": rep.pixels, "dtype": tcfg.dtype, "max_deviation": rep.max_deviation,
-                  "min_contrast": min(rep.contrast), "max_contrast": max(rep.contrast)}
-    reg = train_in_regime(fcfg, tcfg, engine=engine)
-    fcreg = compare_fc(fcfg, reg.params)
-    out["fc_regime_init"] = fcreg.summary()
-    if out_dir is not None:
-        out_dir = Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        out["figures"] = [str(plot_radial_profile(fcfg, fcreg, out_dir / "d1_radial_profile.pdf")),
-                          str(plot_error_floor(g1cfg, out_dir / "d1_error_floor.pdf", gap1))]
+    if part == "fc_default_init":
+        fc = train(fcfg, tcfg, engine=engine)
+        comparison = compare_fc(fcfg, fc.params)
+        init = init_params(fcfg, tcfg.seeds, tcfg.seed, tcfg.torch_dtype)
+        rep = i1c_background_differences(fcfg, fc.params["V"], init["V"])
+        return {part: {**comparison.summary(), "converged": analyse_run(fcfg, tcfg, fc, prove, comparison)},
+                "i1c": {"pixels": rep.pixels, "dtype": tcfg.dtype, "max_deviation": rep.max_deviation,
+                        "min_contrast": min(rep.contrast), "max_contrast": max(rep.contrast)}}
+    if part == "fc_regime_init":
+        return {part: compare_fc(fcfg, train_in_regime(fcfg, tcfg, engine=engine).params).summary()}
+    raise ValueError(f"unknown D1 part {part!r}; expected one of {', '.join(D1_PARTS)}")
+
+
+def d1_trained(cfg: Config, tcfg, engine: str | None = "fast", prove: bool = True) -> dict:
+    """Train and compare everything D1 asks for on ``cfg`` (2D), each ensemble trained once
+    (:func:`d1_part`): one-channel GAP, GAP with ``cfg.channels``, FC from the default init
+    (regime census, I1c) and FC from the regime init (ring law); every GAP and default-init FC
+    variant also gets :func:`analyse_run` under ``"converged"``. Plain dict."""
+    out: dict = {}
+    for part in d1_parts(cfg):
+        out.update(d1_part(cfg, tcfg, part, engine, prove))
     return out

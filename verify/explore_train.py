@@ -109,8 +109,7 @@ def trained_columns(
                           families, checks_pass, train_seconds, time.perf_counter() - start)
 
 
-def trained_rows(cfg: Config, kernels, tcfg) -> dict[int, dict]:
-    """``{k: trained_columns(cfg with kernel k, tcfg).to_json()}`` for every ``k`` in ``kernels``
-    (one thread), in order: the kernel sweep's training as one call (the report runs it in a
-    background worker)."""
-    return {k: trained_columns(cfg.with_(kernel=k), tcfg, threads=1).to_json() for k in kernels}
+def trained_row(cfg: Config, kernel: int, tcfg) -> dict:
+    """``trained_columns(cfg with kernel k, tcfg).to_json()`` on one thread: one row of the
+    kernel sweep's training as one call (the report may run it in a background worker)."""
+    return trained_columns(cfg.with_(kernel=kernel), tcfg, threads=1).to_json()
