@@ -55,13 +55,24 @@ def base(name: str) -> Config:
     return SWEEPS[name] if name != "default" else default_config()
 
 
+def same_worker(name: str):
+    """With ``pytest -n`` and ``--dist loadgroup``: every test of sweep ``name`` runs in one
+    worker, so each sweep (seconds of exact searches) is derived once, not once per worker."""
+    return pytest.mark.xdist_group(f"sweep-{name}")
+
+
 def cases(names=tuple(SWEEPS)):
     out = []
     for name in names:
         cfg = base(name)
         kernels = range(1, cfg.size + 3) if name != "default" else range(1, 10)
-        out += [pytest.param(name, k, p, id=f"{name}-k{k}-{p}") for k in kernels for p in PADDINGS]
+        out += [pytest.param(name, k, p, id=f"{name}-k{k}-{p}", marks=same_worker(name))
+                for k in kernels for p in PADDINGS]
     return out
+
+
+def names(*chosen: str):
+    return [pytest.param(name, marks=same_worker(name)) for name in chosen]
 
 
 def config_or_none(name: str, k: int, padding: str) -> Config | None:
@@ -145,7 +156,7 @@ def test_F2_runs_and_rank_equal_brute_force(name, k, padding):
 
 
 @pytest.mark.fast
-@pytest.mark.parametrize("name", ["N9-all", "N11-border"])
+@pytest.mark.parametrize("name", names("N9-all", "N11-border"))
 def test_F2_runs_and_rank_equal_derive(name):
     from radiuscnn.theory.derive import derive
 
@@ -183,7 +194,7 @@ def test_A1_r_max_proved_exact_and_refuted_next(name, k, padding):
 
 
 @pytest.mark.fast
-@pytest.mark.parametrize("name", list(SWEEPS))
+@pytest.mark.parametrize("name", names(*SWEEPS))
 def test_A4_min_channels_equal_theory_width(name):
     from radiuscnn.theory.width import min_channels
 
