@@ -1,16 +1,19 @@
 """Exact certificates for small linear feasibility problems ``A x <= b, E x = e`` (x free).
 
-Floating-point LPs (``scipy.optimize.linprog``, HiGHS) find candidates; nothing is concluded
+Rows are sparse: ``({column: Fraction}, rhs)``. Floating-point LPs (HiGHS, through
+``scipy.optimize.linprog`` or :mod:`theory.float_lp`) find candidates; nothing is concluded
 from them alone. Two exact certificates, each checked in ``Fraction`` arithmetic:
 
-* a feasible point: ``x = x0 + N y`` parametrises ``E x = e`` exactly (SymPy ``rref`` over the
-  rationals); a max-margin LP in ``y`` (``max delta : A (x0 + N y) + delta |A_i| <= b``) gives
-  an interior point, rounded to rationals and checked; rows that are tight at every solution
-  (implicit equalities: their largest possible slack is 0) join ``E`` first;
+* a feasible point: ``x = x0 + N y`` parametrises ``E x = e`` exactly (reduced row echelon form
+  over the rationals, SymPy's sparse ``DomainMatrix``); a max-margin LP in ``y``
+  (``max delta : A (x0 + N y) + delta |A_i| <= b``) gives an interior point, rounded to
+  rationals and checked; rows that are tight at every solution (implicit equalities: their
+  largest possible slack is 0) join ``E`` first;
 * infeasibility (Farkas): ``y >= 0``, ``lambda`` with ``A^T y + E^T lambda = 0`` and
   ``b . y + e . lambda = -1`` (summing the rows with these weights gives ``0 <= -1``). The float
-  LP's vertex fixes the support of ``y``; the exact solution on that support is projected from
-  the float one and checked (``y >= 0`` and both identities exactly).
+  LP's vertex (:func:`theory.float_lp.minimise`) fixes the support of ``y``; the exact solution
+  on that support is projected from the float one and checked (``y >= 0`` and both identities
+  exactly, over the sparse rows: :func:`check_farkas`).
 
 (SymPy's own exact simplex, ``sympy.solvers.simplex.linprog``, returned points violating the
 equalities in SymPy 1.14 on these problems, so it is not used.)
@@ -22,7 +25,6 @@ from fractions import Fraction
 from typing import Sequence
 
 import numpy as np
-import sympy as sp
 
 Row = dict  # {column: Fraction}
 TOL = 1e-9
@@ -47,34 +49,52 @@ def _exact_matrix(rows: Sequence[tuple[Row, Fraction]], n: int) -> tuple[list[li
     return A, [Fraction(r) for _, r in rows]
 
 
-def _to_fraction(x) -> Fraction:
-    x = sp.Rational(x)
-    return Fraction(int(x.p), int(x.q))
-
-
 def affine_parametrisation(E: list[list[Fraction]], e: list[Fraction], n: int):
-    """``(x0, N)`` with ``{x : E x = e} = {x0 + N y}`` exactly, or ``None`` when inconsistent."""
+    """``(x0, N)`` with ``{x : E x = e} = {x0 + N y}`` exactly, or ``None`` when inconsistent
+    (dense rows; :func:`affine_parametrisation_sparse` does the work)."""
+    return affine_parametrisation_sparse([{j: x for j, x in enumerate(row) if x} for row in E], e, n)
+
+
+def affine_parametrisation_sparse(E: Sequence[Row], e: Sequence[Fraction], n: int):
+    """``(x0, N)`` with ``{x : E x = e} = {x0 + N y}`` exactly, or ``None`` when inconsistent;
+    ``E`` as sparse rows ``{column: Fraction}``. From the reduced row echelon form of ``[E | e]``
+    (unique, so the result does not depend on how it is computed): ``x0`` is 0 on the free
+    columns and the pivot entries of the last column on the pivots; column ``f`` of ``N`` is the
+    unit vector of the ``f``-th free column minus its pivot-row entries."""
     if not E:
         return [Fraction(0)] * n, [[Fraction(int(i == j)) for j in range(n)] for i in range(n)]
     from sympy.polys.domains import QQ
     from sympy.polys.matrices import DomainMatrix
 
-    rows = [[QQ(x.numerator, x.denominator) for x in row] + [QQ(r.numerator, r.denominator)]
-            for row, r in zip(E, e)]
-    rref, pivots = DomainMatrix(rows, (len(E), n + 1), QQ).rref()
-    aug = rref.to_Matrix()
+    aug = {}
+    for i, (row, r) in enumerate(zip(E, e)):
+        entries = {j: QQ(x.numerator, x.denominator) for j, x in row.items() if x}
+        if r:
+            entries[n] = QQ(r.numerator, r.denominator)
+        if entries:
+            aug[i] = entries
+    rref, pivots = DomainMatrix(aug, (len(E), n + 1), QQ).rref()
     if n in pivots:
         return None
+    sdm = rref.to_sparse().rep
+    pivot_rows = [sdm.get(i, {}) for i in range(len(pivots))]
     x0 = [Fraction(0)] * n
-    for i, p in enumerate(pivots):
-        x0[p] = _to_fraction(aug[i, n])
-    free = [j for j in range(n) if j not in pivots]
+    for p, row in zip(pivots, pivot_rows):
+        x0[p] = _qq(row.get(n, 0))
+    pivot_set = set(pivots)
+    free = [j for j in range(n) if j not in pivot_set]
     N = [[Fraction(0)] * len(free) for _ in range(n)]
     for f, j in enumerate(free):
         N[j][f] = Fraction(1)
-        for i, p in enumerate(pivots):
-            N[p][f] = -_to_fraction(aug[i, j])
+        for p, row in zip(pivots, pivot_rows):
+            if j in row:
+                N[p][f] = -_qq(row[j])
     return x0, N
+
+
+def _qq(x) -> Fraction:
+    """A SymPy ``QQ`` element (or 0) as a ``Fraction``."""
+    return Fraction(int(x.numerator), int(x.denominator)) if x else Fraction(0)
 
 
 def satisfies(A, b, E, e, x) -> bool:
@@ -151,29 +171,52 @@ def exact_point(ub: Sequence[tuple[Row, Fraction]], eq: Sequence[tuple[Row, Frac
     return None
 
 
-def farkas_certificate(ub, eq, n: int):
-    """Exact ``(y, lam)`` proving ``A x <= b, E x = e`` infeasible, or ``None``."""
-    from scipy.optimize import linprog
+def _columns(rows: Sequence[tuple[Row, Fraction]]):
+    """The rows as the COLUMNS of a sparse float matrix (:class:`theory.float_lp.RowBlock`)."""
+    from radiuscnn.theory.float_lp import RowBlock
 
-    A, b = _exact_matrix(ub, n)
-    E, e = _exact_matrix(eq, n)
-    m, p = len(A), len(E)
-    Af = np.array([[float(x) for x in row] for row in A]).reshape(m, n)
-    Ef = np.array([[float(x) for x in row] for row in E]).reshape(p, n)
-    # variables (y, lam): A^T y + E^T lam = 0, y >= 0; minimise b.y + e.lam (bounded box)
-    M = np.hstack([Af.T, Ef.T])
-    c = np.concatenate([[float(x) for x in b], [float(x) for x in e]])
-    res = linprog(c, A_eq=M, b_eq=np.zeros(n), bounds=[(0, 1)] * m + [(-1, 1)] * p, method="highs")
-    if res.status != 0 or res.fun > -TOL:
+    starts, index, value = [], [], []
+    for row, _ in rows:
+        starts.append(len(index))
+        for j, x in row.items():
+            if x:
+                index.append(j)
+                value.append(float(x))
+    return RowBlock(np.zeros(len(rows)), np.zeros(len(rows)), starts, index, value)
+
+
+def farkas_certificate(ub, eq, n: int):
+    """Exact ``(y, lam)`` proving ``A x <= b, E x = e`` infeasible, or ``None``.
+
+    The float LP ``min b.y + e.lam : A^T y + E^T lam = 0, 0 <= y <= 1, -1 <= lam <= 1`` (the
+    box keeps it bounded) gives a vertex with negative value; scaled to value -1 its ``y > 0``
+    entries are the support ``S``. The exact system ``A_S^T y_S + E^T lam = 0``,
+    ``b_S . y_S + e . lam = -1`` is solved exactly (:func:`affine_parametrisation_sparse`), the
+    point of its solution set nearest the float vertex rounded to rationals, and the result
+    checked exactly by :func:`check_farkas`."""
+    from radiuscnn.theory.float_lp import minimise
+
+    m, p = len(ub), len(eq)
+    rows = list(ub) + list(eq)
+    cost = [float(r) for _, r in rows]
+    sol = minimise(cost, [0.0] * m + [-1.0] * p, [1.0] * (m + p), _columns(rows), n,
+                   np.zeros(n), np.zeros(n))
+    if sol is None or sol[1] > -TOL:
         return None
-    z = res.x / -res.fun  # scaled so the objective is -1
+    z = sol[0] / -sol[1]  # scaled so the objective is -1
     support = [i for i in range(m) if z[i] > TOL]
     cols = support + [m + j for j in range(p)]
     # exact system on the support: [A_S^T E^T] (y_S, lam) = 0, b_S.y_S + e.lam = -1
-    rows = [[A[i][k] for i in support] + [E[j][k] for j in range(p)] for k in range(n)]
-    rows.append([b[i] for i in support] + [e[j] for j in range(p)])
+    system: list[Row] = [{} for _ in range(n + 1)]
+    for pos, i in enumerate(cols):
+        row, rhs = rows[i]
+        for k, x in row.items():
+            if x:
+                system[k][pos] = x
+        if rhs:
+            system[n][pos] = Fraction(rhs)
     rhs = [Fraction(0)] * n + [Fraction(-1)]
-    par = affine_parametrisation(rows, rhs, len(cols))
+    par = affine_parametrisation_sparse(system, rhs, len(cols))
     if par is None:
         return None
     x0, N = par
@@ -182,7 +225,8 @@ def farkas_certificate(ub, eq, n: int):
         Nf = np.array([[float(x) for x in row] for row in N])
         t, *_ = np.linalg.lstsq(Nf, zf - np.array([float(x) for x in x0]), rcond=None)
         tq = [Fraction(v).limit_denominator(10**6) for v in t]
-        sol = [x0[i] + sum((N[i][j] * tq[j] for j in range(len(tq))), Fraction(0)) for i in range(len(cols))]
+        sol = [x0[i] + sum((N[i][j] * tq[j] for j in range(len(tq)) if N[i][j]), Fraction(0))
+               for i in range(len(cols))]
     else:
         sol = x0
     y = [Fraction(0)] * m
@@ -193,13 +237,16 @@ def farkas_certificate(ub, eq, n: int):
 
 
 def check_farkas(ub, eq, n: int, y, lam) -> bool:
-    """Exact check: ``y >= 0``, ``A^T y + E^T lam = 0`` and ``b . y + e . lam < 0``."""
-    A, b = _exact_matrix(ub, n)
-    E, e = _exact_matrix(eq, n)
-    if len(y) != len(A) or len(lam) != len(E) or any(yi < 0 for yi in y):
+    """Exact check: ``y >= 0``, ``A^T y + E^T lam = 0`` and ``b . y + e . lam < 0`` (sums over
+    the sparse rows with nonzero weight only)."""
+    if len(y) != len(ub) or len(lam) != len(eq) or any(yi < 0 for yi in y):
         return False
-    for k in range(n):
-        if sum((A[i][k] * y[i] for i in range(len(A))), Fraction(0)) + \
-                sum((E[j][k] * lam[j] for j in range(len(E))), Fraction(0)) != 0:
-            return False
-    return sum((bi * yi for bi, yi in zip(b, y)), Fraction(0)) + sum((ei * li for ei, li in zip(e, lam)), Fraction(0)) < 0
+    column = [Fraction(0)] * n
+    value = Fraction(0)
+    for (row, rhs), weight in zip(list(ub) + list(eq), list(y) + list(lam)):
+        if not weight:
+            continue
+        for k, x in row.items():
+            column[k] += x * weight
+        value += rhs * weight
+    return all(c == 0 for c in column) and value < 0

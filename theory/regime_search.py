@@ -38,6 +38,7 @@ that hits either says so (``status = 'cut'``) and proves nothing about infeasibi
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -47,6 +48,7 @@ import numpy as np
 from radiuscnn.theory import exact_lp
 from radiuscnn.theory.activations import PiecewiseLinear
 from radiuscnn.theory.config import Config
+from radiuscnn.theory.float_lp import IncrementalLP, RowBlock
 from radiuscnn.theory.network import Params
 from radiuscnn.theory.proof import Verdict, prove
 from radiuscnn.theory.runs import Run, run_counts
@@ -124,44 +126,89 @@ def _term_order(cfg: Config, channels: int) -> tuple[list[tuple[int, Run]], dict
     return terms, done
 
 
-def _piece_rows(cfg, lay, sigma, c, J, p, sgn):
-    """Rows ``(coef, rhs)`` of ``coef . x <= rhs`` for term ``(c, J)`` on piece ``p``."""
+def _denominator(cfg: Config, sigma: PiecewiseLinear) -> int:
+    """``L``: every coefficient and right-hand side of the search's rows is an integer multiple
+    of ``1/L``. The piece rows combine ``1``, ``a_min``, ``a_max`` and the breakpoints with
+    integer weights; the equations ``n s_p``, ``n s_p / |I|``, ``n t_p / |I|``, ``1`` and the
+    radius ``r``. So ``L`` = lcm of the denominators of ``a_min``, ``a_max``, the breakpoints and
+    ``s_p / |I|``, ``t_p / |I|``."""
+    values = [Fraction(cfg.a_min), Fraction(cfg.a_max)]
+    for piece in sigma.pieces:
+        values += [Fraction(x) for x in (piece.lo, piece.hi) if x is not None]
+        values += [Fraction(piece.slope) / cfg.out_size, Fraction(piece.intercept) / cfg.out_size]
+    return math.lcm(*(x.denominator for x in values))
+
+
+def _integer(x, L: int) -> int:
+    """``L x`` for a rational ``x`` with ``L x`` an integer (:func:`_denominator`)."""
+    q = Fraction(x) * L
+    if q.denominator != 1:
+        raise AssertionError(f"{x} is not a multiple of 1/{L}")
+    return q.numerator
+
+
+def _piece_rows(cfg, lay, sigma, c, J, p, sgn, L):
+    """Rows ``coef . x <= 0`` for term ``(c, J)`` on piece ``p``, each as ``{column: L coef}``:
+    ``lo nu_c - sgn (a U_c[J] + U_c[b]) <= 0`` and ``sgn (a U_c[J] + U_c[b]) - hi nu_c <= 0`` at
+    ``a = a_min`` and (for a nonempty run) ``a = a_max``, in that order."""
     piece = sigma.pieces[p]
     rows = []
     amps = (cfg.a_min,) if not J else (cfg.a_min, cfg.a_max)
     for a in amps:
-        e = {lay.bias(c): Fraction(sgn)}
+        e = {lay.bias(c): sgn * L}
         for t in J:
             q = lay.tap(c, t + cfg.h_l)
-            e[q] = e.get(q, 0) + sgn * a
+            e[q] = e.get(q, 0) + sgn * _integer(a, L)
         if piece.lo is not None:  # -e + lo nu <= 0
             row = {i: -x for i, x in e.items()}
-            row[lay.nu(c)] = row.get(lay.nu(c), 0) + piece.lo
-            rows.append((row, Fraction(0)))
+            row[lay.nu(c)] = row.get(lay.nu(c), 0) + _integer(piece.lo, L)
+            rows.append(row)
         if piece.hi is not None:  # e - hi nu <= 0
             row = dict(e)
-            row[lay.nu(c)] = row.get(lay.nu(c), 0) - piece.hi
-            rows.append((row, Fraction(0)))
+            row[lay.nu(c)] = row.get(lay.nu(c), 0) - _integer(piece.hi, L)
+            rows.append(row)
     return rows
 
 
-def _equation_rows(cfg, lay, sigma, r, assign, signs):
-    """The slope and value equations of radius ``r`` as ``(coef, rhs)`` rows."""
-    slope, value = {}, {0: Fraction(1)}
-    n_out = cfg.out_size
-    for J, n in run_counts(cfg, r).items():
-        for c in range(lay.C):
-            piece = sigma.pieces[assign[(c, J)]]
-            for t in J:
-                q = lay.tap(c, t + cfg.h_l)
-                slope[q] = slope.get(q, 0) + n * piece.slope
-            b = lay.bias(c)
-            value[b] = value.get(b, 0) + Fraction(n) * piece.slope / n_out
-            nu = lay.nu(c)
-            value[nu] = value.get(nu, 0) + Fraction(n) * piece.intercept * signs[c] / n_out
-    return [(slope, Fraction(0)), (value, Fraction(r))]
+def _equation_parts(cfg, lay, sigma, r, terms, L) -> np.ndarray:
+    """``parts[j, p, s]``: term ``terms[j] = (c, J)``'s share, on piece ``p`` with sign
+    ``sgn_c = (1, -1)[s]``, of radius ``r``'s (slope, value) equations, times ``L``:
+    ``n_J(r) s_p`` on the taps of ``J``; ``n_J(r) s_p / |I|`` on ``U_c[b]`` and
+    ``n_J(r) t_p sgn_c / |I|`` on ``nu_c``. Shape ``(len(terms), P, 2, 2, n)``, integers, so
+    the equations of an assignment are an exact integer sum (:meth:`_Search.equation_rows`)."""
+    counts = run_counts(cfg, r)
+    parts = np.zeros((len(terms), len(sigma.pieces), 2, 2, lay.n), dtype=np.int64)
+    for j, (c, J) in enumerate(terms):
+        n = counts[J]
+        for p, piece in enumerate(sigma.pieces):
+            for s, sgn in enumerate((1, -1)):
+                for t in J:
+                    parts[j, p, s, 0, lay.tap(c, t + cfg.h_l)] += _integer(n * piece.slope, L)
+                parts[j, p, s, 1, lay.bias(c)] += _integer(Fraction(n) * piece.slope / cfg.out_size, L)
+                parts[j, p, s, 1, lay.nu(c)] += _integer(
+                    Fraction(n) * piece.intercept * sgn / cfg.out_size, L)
+    return parts
 
 
+def _float_rows(rows: list[dict], rhs: list[int], L: int, equal: bool) -> RowBlock:
+    """Integer rows ``{column: L coef}`` with right-hand sides ``L rhs`` as float rows
+    (``coef . x <= rhs``, or ``= rhs`` when ``equal``); ``v / L`` in float64 is the correctly
+    rounded value of the rational, as ``float(Fraction(v, L))``."""
+    starts, index, value = [], [], []
+    for row in rows:
+        starts.append(len(index))
+        for j, v in row.items():
+            if v:
+                index.append(j)
+                value.append(v)
+    upper = np.asarray(rhs, dtype=np.float64) / L
+    lower = upper if equal else np.full(len(rows), -np.inf)
+    return RowBlock(lower, upper, starts, index, np.asarray(value, dtype=np.float64) / L)
+
+
+def _exact_rows(rows: list[dict], rhs: list[int], L: int) -> list[tuple[dict, Fraction]]:
+    """Integer rows as the exact rows ``({column: Fraction}, Fraction)`` of :mod:`theory.exact_lp`."""
+    return [({j: Fraction(v, L) for j, v in row.items() if v}, Fraction(b, L)) for row, b in zip(rows, rhs)]
 
 
 class _Budget(Exception):
@@ -169,6 +216,11 @@ class _Budget(Exception):
 
 
 class _Search:
+    """One regime search. The rows are kept as integers (coefficients times ``L``,
+    :func:`_denominator`); a depth-first node is its piece assignment, its float rows live in
+    one :class:`theory.float_lp.IncrementalLP`, and its exact ``Fraction`` rows are rebuilt
+    from the assignment only where exact work happens (leaves and pruned nodes)."""
+
     def __init__(self, cfg, sigma, channels, max_lps, max_exact):
         self.cfg, self.sigma, self.C = cfg, sigma, channels
         self.lay = _Layout(cfg, channels)
@@ -179,8 +231,55 @@ class _Search:
             self.after.setdefault(i, []).append(r)
         self.max_lps, self.max_exact = max_lps, max_exact
         self.lps = 0
-        self.pruned: list[tuple[list, list]] = []
+        self.pruned: list[tuple[tuple[int, ...], tuple[int, ...]]] = []  # (assignment, signs)
         self.float_feasible_unproved = 0
+        self.L = _denominator(cfg, sigma)
+        self._pieces: dict[tuple[int, int, int], tuple[list[dict], RowBlock, list]] = {}
+        self._radius_terms, self._parts = {}, {}
+        for r in cfg.radii:
+            runs = run_counts(cfg, r)
+            idx = [i for i, (c, J) in enumerate(self.terms) if J in runs]
+            self._radius_terms[r] = np.array(idx, dtype=np.intp)
+            self._parts[r] = _equation_parts(cfg, self.lay, sigma, r, [self.terms[i] for i in idx], self.L)
+
+    def piece_rows(self, i: int, p: int, sgn: int):
+        """``(integer rows, float block, exact rows)`` of term ``i`` on piece ``p`` (cached: they
+        do not depend on the rest of the assignment)."""
+        key = (i, p, sgn)
+        if key not in self._pieces:
+            c, J = self.terms[i]
+            rows = _piece_rows(self.cfg, self.lay, self.sigma, c, J, p, sgn, self.L)
+            zeros = [0] * len(rows)
+            self._pieces[key] = (rows, _float_rows(rows, zeros, self.L, False),
+                                 _exact_rows(rows, zeros, self.L))
+        return self._pieces[key]
+
+    def equation_rows(self, r: int, pieces, signs) -> tuple[list[dict], list[int]]:
+        """Radius ``r``'s slope and value equations for the assignment ``pieces`` (term ``i``
+        on piece ``pieces[i]``), integer rows with right-hand sides ``(0, L r)``:
+
+            slope:  sum_c sum_J n_J(r) s_p U_c[J] = 0
+            value:  beta + (1/|I|) sum_c sum_J n_J(r) (s_p U_c[b] + t_p sgn_c nu_c) = r"""
+        idx = self._radius_terms[r]
+        assigned = np.asarray(pieces, dtype=np.intp)[idx]
+        sign_index = np.array([0 if signs[self.terms[i][0]] == 1 else 1 for i in idx], dtype=np.intp)
+        slope, value = self._parts[r][np.arange(len(idx)), assigned, sign_index].sum(axis=0)
+        value[0] += self.L  # beta
+        rows = [{j: int(slope[j]) for j in np.flatnonzero(slope)},
+                {j: int(value[j]) for j in np.flatnonzero(value)}]
+        return rows, [0, r * self.L]
+
+    def exact_system(self, pieces, signs) -> tuple[list, list]:
+        """The exact rows ``(ub, eq)`` of the node with assignment ``pieces`` (its first
+        ``len(pieces)`` terms), bound rows last, in the order the search adds them: the piece
+        rows term by term, each radius's equations once all its runs are assigned."""
+        ub, eq = [], []
+        for i, p in enumerate(pieces):
+            ub += self.piece_rows(i, p, signs[self.terms[i][0]])[2]
+            for r in self.after.get(i + 1, ()):
+                eq += _exact_rows(*self.equation_rows(r, pieces, signs), self.L)
+        bub, beq = self.bound_rows()
+        return ub + bub, eq + beq
 
     def bound_rows(self):
         """``nu_c = 1`` (homogeneous sigma) or ``0 <= nu_c <= 1``, as rows."""
@@ -193,33 +292,33 @@ class _Search:
                 ub += [({nu: Fraction(-1)}, Fraction(0)), ({nu: Fraction(1)}, Fraction(1))]
         return ub, eq
 
-    def feasible(self, ub, eq) -> bool:
-        from scipy.optimize import linprog
+    def incremental_lp(self) -> IncrementalLP:
+        """The float model: every variable free but ``nu_c`` (the bound rows as column bounds)."""
+        lower, upper = np.full(self.lay.n, -np.inf), np.full(self.lay.n, np.inf)
+        for c in range(self.C):
+            lower[self.lay.nu(c)] = 1.0 if self.homog else 0.0
+            upper[self.lay.nu(c)] = 1.0
+        return IncrementalLP(lower, upper)
 
+    def feasible(self) -> bool:
         if self.lps >= self.max_lps:
             raise _Budget
         self.lps += 1
-        n = self.lay.n
-        bub, beq = self.bound_rows()
-        A_ub, b_ub = exact_lp._dense(ub + bub, n) if ub + bub else (None, None)
-        A_eq, b_eq = exact_lp._dense(eq + beq, n) if eq + beq else (None, None)
-        res = linprog(np.zeros(n), A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq,
-                      bounds=[(None, None)] * n, method="highs")
-        return res.status == 0
+        return self.lp.feasible()
 
-    def exact_point(self, ub, eq) -> list[Fraction] | None:
+    def exact_point(self, pieces, signs) -> list[Fraction] | None:
         """An exact rational point of the leaf system (interior where possible, so ``nu_c > 0``
         when it can be), checked exactly; ``None`` when none is found or some ``nu_c = 0``."""
-        bub, beq = self.bound_rows()
-        x = exact_lp.exact_point(ub + bub, eq + beq, self.lay.n)
+        ub, eq = self.exact_system(pieces, signs)
+        x = exact_lp.exact_point(ub, eq, self.lay.n)
         if x is None or any(x[self.lay.nu(c)] <= 0 for c in range(self.C)):
             return None
         return x
 
-    def exactly_infeasible(self, ub, eq) -> bool:
+    def exactly_infeasible(self, pieces, signs) -> bool:
         """A Farkas certificate of the node's infeasibility, checked in exact arithmetic."""
-        bub, beq = self.bound_rows()
-        return exact_lp.farkas_certificate(ub + bub, eq + beq, self.lay.n) is not None
+        ub, eq = self.exact_system(pieces, signs)
+        return exact_lp.farkas_certificate(ub, eq, self.lay.n) is not None
 
     def network(self, x, signs) -> Params:
         lay, k = self.lay, self.lay.k
@@ -234,39 +333,42 @@ class _Search:
     def run(self):
         P = len(self.sigma.pieces)
         sign_sets = [(1,), (-1,)] if self.C == 1 else [(1, 1), (1, -1), (-1, -1)]
+        self.lp = self.incremental_lp()
         for signs in sign_sets:
-            found = self._dfs(0, {}, [], [], signs, P)
+            found = self._dfs(0, [], signs, P)
             if found is not None:
                 return found
         return None
 
-    def _dfs(self, i, assign, ub, eq, signs, P):
+    def _dfs(self, i, pieces, signs, P):
         if i == len(self.terms):
-            x = self.exact_point(ub, eq)
+            x = self.exact_point(pieces, signs)
             if x is None:
                 self.float_feasible_unproved += 1
                 return None
             params = self.network(x, signs)
             verdict = prove(self.cfg.with_(channels=self.C, head="gap"), params, self.sigma)
             if verdict.proved:
-                return params, verdict, (signs, dict(assign))
+                return params, verdict, (signs, dict(zip(self.terms, pieces)))
             self.float_feasible_unproved += 1
             return None
         c, J = self.terms[i]
+        radii = self.after.get(i + 1, ())
+        joined = bool(radii) or i + 1 == len(self.terms)
         for p in range(P):
-            new_ub = ub + _piece_rows(self.cfg, self.lay, self.sigma, c, J, p, signs[c])
-            assign[(c, J)] = p
-            new_eq = list(eq)
-            for r in self.after.get(i + 1, ()):
-                new_eq += _equation_rows(self.cfg, self.lay, self.sigma, r, assign, signs)
-            joined = len(new_eq) > len(eq) or i + 1 == len(self.terms)
-            if not joined or self.feasible(new_ub, new_eq):
-                out = self._dfs(i + 1, assign, new_ub, new_eq, signs, P)
+            pieces.append(p)
+            blocks = [self.piece_rows(i, p, signs[c])[1]]
+            for r in radii:
+                blocks.append(_float_rows(*self.equation_rows(r, pieces, signs), self.L, True))
+            added = self.lp.push(RowBlock.join(blocks))
+            if not joined or self.feasible():
+                out = self._dfs(i + 1, pieces, signs, P)
                 if out is not None:
                     return out
             else:
-                self.pruned.append((new_ub, new_eq))
-            del assign[(c, J)]
+                self.pruned.append((tuple(pieces), signs))
+            self.lp.pop(added)
+            pieces.pop()
         return None
 
 
@@ -312,7 +414,7 @@ def search_regimes(cfg: Config, sigma: PiecewiseLinear, channels: int,
         return SearchResult(channels, "infeasible", False, complete, s.lps, 0, None, None, None,
                             f"all regimes infeasible in floating point ({s.lps} LPs); "
                             f"{len(s.pruned)} pruned nodes exceed the exact re-check budget {max_exact}")
-    bad = sum(1 for ub, eq in s.pruned if not s.exactly_infeasible(ub, eq))
+    bad = sum(1 for pieces, signs in s.pruned if not s.exactly_infeasible(pieces, signs))
     if bad:
         return SearchResult(channels, "infeasible", False, complete, s.lps, len(s.pruned), None, None,
                             None, f"{bad} pruned node(s) not confirmed infeasible in exact arithmetic")
