@@ -46,8 +46,8 @@ def test_incremental_lp_agrees_with_linprog_on_random_stacks():
         stack: list[list] = []
         for step in range(25):
             if stack and rng.random() < 0.35:
-                rows = stack.pop()
-                lp.pop(len(rows))
+                stack.pop()
+                lp.pop()
             else:
                 k = int(rng.integers(1, 3))
                 A = rng.integers(-3, 4, size=(k, n)).astype(float)
@@ -55,7 +55,7 @@ def test_incremental_lp_agrees_with_linprog_on_random_stacks():
                 equal = rng.random() < 0.2
                 lower = b if equal else np.full(k, -np.inf)
                 rows = [(A[i], lower[i], b[i]) for i in range(k)]
-                assert lp.push(block(A, lower, b)) == k
+                lp.push(block(A, lower, b))
                 stack.append(rows)
             flat = [row for rows in stack for row in rows]
             expected = linprog_feasible(flat, n, col_lower, col_upper)
@@ -64,14 +64,6 @@ def test_incremental_lp_agrees_with_linprog_on_random_stacks():
             feasible_seen += expected
             infeasible_seen += not expected
     assert agree == 12 * 25 and feasible_seen > 20 and infeasible_seen > 20
-
-
-def test_row_block_join_keeps_the_rows_in_order():
-    a = block(np.array([[1.0, 0, 2]]), [-np.inf], [1.0])
-    b = block(np.array([[0, 3.0, 0], [4.0, 0, 0]]), [0.0, -np.inf], [0.0, 5.0])
-    j = RowBlock.join([a, RowBlock([], [], [], [], []), b])
-    assert len(j) == 3 and list(j.starts) == [0, 2, 3] and list(j.index) == [0, 2, 1, 0]
-    assert list(j.value) == [1, 2, 3, 4] and list(j.upper) == [1, 0, 5]
 
 
 def test_minimise_finds_the_optimum_and_reports_failure():
@@ -95,7 +87,7 @@ def test_highs_prints_nothing_in_a_fresh_process(capfd):
         assert lp.feasible()
         lp.push(RowBlock([-float('inf')], [-2.0], [0], [1], [1.0]))
         assert not lp.feasible()
-        lp.pop(1)
+        lp.pop()
         assert lp.feasible()
         assert minimise([1.0], [0.0], [1.0], RowBlock([0], [0], [0], [0], [1.0]), 1, [0.0], [1.0])
     """)

@@ -31,16 +31,6 @@ TOL = 1e-9
 BOX = 100.0  # |y| <= BOX in the max-margin LP (keeps the rational point small)
 
 
-def _dense(rows: Sequence[tuple[Row, Fraction]], n: int) -> tuple[np.ndarray, np.ndarray]:
-    A = np.zeros((len(rows), n))
-    b = np.zeros(len(rows))
-    for i, (row, rhs) in enumerate(rows):
-        for j, x in row.items():
-            A[i, j] = float(x)
-        b[i] = float(rhs)
-    return A, b
-
-
 def _exact_matrix(rows: Sequence[tuple[Row, Fraction]], n: int) -> tuple[list[list[Fraction]], list[Fraction]]:
     A = [[Fraction(0)] * n for _ in rows]
     for i, (row, _) in enumerate(rows):
@@ -66,11 +56,12 @@ def affine_parametrisation_sparse(E: Sequence[Row], e: Sequence[Fraction], n: in
     from sympy.polys.domains import QQ
     from sympy.polys.matrices import DomainMatrix
 
+    mpq = QQ.dtype  # the domain's rational type, built directly (QQ(p, q) is much slower)
     aug = {}
     for i, (row, r) in enumerate(zip(E, e)):
-        entries = {j: QQ(x.numerator, x.denominator) for j, x in row.items() if x}
+        entries = {j: mpq(x.numerator, x.denominator) for j, x in row.items() if x}
         if r:
-            entries[n] = QQ(r.numerator, r.denominator)
+            entries[n] = mpq(r.numerator, r.denominator)
         if entries:
             aug[i] = entries
     rref, pivots = DomainMatrix(aug, (len(E), n + 1), QQ).rref()

@@ -62,27 +62,16 @@ class RowBlock:
     def __len__(self) -> int:
         return len(self.lower)
 
-    @staticmethod
-    def join(blocks: Sequence["RowBlock"]) -> "RowBlock":
-        """The rows of ``blocks`` one after the other."""
-        blocks = [b for b in blocks if len(b)]
-        if not blocks:
-            return RowBlock([], [], [], [], [])
-        offsets = np.cumsum([0] + [len(b.index) for b in blocks[:-1]])
-        return RowBlock(np.concatenate([b.lower for b in blocks]),
-                        np.concatenate([b.upper for b in blocks]),
-                        np.concatenate([b.starts + o for b, o in zip(blocks, offsets)]),
-                        np.concatenate([b.index for b in blocks]),
-                        np.concatenate([b.value for b in blocks]))
-
 
 class IncrementalLP:
     """Feasibility of ``{x : col_lower <= x <= col_upper, lower <= A x <= upper}`` where the
-    rows of ``A`` form a stack: :meth:`push` appends rows, :meth:`pop` removes the newest.
+    rows of ``A`` form a stack of blocks: :meth:`push` appends a block, :meth:`pop` removes the
+    newest.
 
     Zero objective, so the LP is a pure feasibility problem; dual simplex without presolve,
-    warm-started from the basis of the previous solve (appended rows enter with their slacks
-    basic, which keeps the basis dual feasible)."""
+    warm-started: appended rows enter with their slacks basic (the basis stays dual feasible),
+    and :meth:`pop` restores the basis saved when the block was pushed (deleting rows whose
+    slacks are nonbasic would otherwise invalidate it and force a cold start)."""
 
     def __init__(self, col_lower: Sequence[float], col_upper: Sequence[float]):
         self.h = silent_highs(presolve="off", solver="simplex", simplex_strategy=1)
@@ -90,21 +79,27 @@ class IncrementalLP:
         up = np.asarray(col_upper, dtype=np.float64)
         self.h.addVars(len(lo), lo, up)
         self.rows = 0
+        self._stack: list[tuple[int, object]] = []  # (rows of the block, basis before it)
         self._optimal, self._infeasible = _status_names()
 
-    def push(self, block: RowBlock) -> int:
-        """Append the rows of ``block``; returns how many (for :meth:`pop`)."""
-        if len(block):
-            self.h.addRows(len(block), block.lower, block.upper, len(block.index),
-                           block.starts, block.index, block.value)
-            self.rows += len(block)
-        return len(block)
+    def push(self, *blocks: RowBlock) -> None:
+        """Append the rows of ``blocks`` (one level of the stack)."""
+        basis = self.h.getBasis()
+        self._stack.append((sum(len(b) for b in blocks), basis if basis.valid else None))
+        for block in blocks:
+            if len(block):
+                self.h.addRows(len(block), block.lower, block.upper, len(block.index),
+                               block.starts, block.index, block.value)
+                self.rows += len(block)
 
-    def pop(self, count: int) -> None:
-        """Delete the ``count`` newest rows."""
+    def pop(self) -> None:
+        """Delete the rows of the newest block and restore the basis from before it."""
+        count, basis = self._stack.pop()
         if count:
             self.rows -= count
             self.h.deleteRows(count, np.arange(self.rows, self.rows + count, dtype=np.int32))
+        if basis is not None:
+            self.h.setBasis(basis)
 
     def feasible(self) -> bool:
         """Whether HiGHS finds the current system feasible (floating point, tolerance 1e-7).
@@ -129,7 +124,7 @@ def minimise(cost: Sequence[float], col_lower: Sequence[float], col_upper: Seque
     ``(z, cost . z)`` at an optimal vertex, or ``None`` when not solved to optimality."""
     import highspy
 
-    h = silent_highs()
+    h = silent_highs(presolve="off")
     lp = highspy.HighsLp()
     lp.num_col_ = len(cost)
     lp.num_row_ = num_row

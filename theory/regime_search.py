@@ -19,11 +19,17 @@ drops out and is set to 1 (the gauge ``(w, b, v) -> (lambda w, lambda b, v/lambd
 
 The search is a depth-first enumeration of the terms (radius by radius, so each radius's two
 equations join as soon as its runs are assigned), pruned by the floating-point feasibility of
-the partial system (``scipy.optimize.linprog``, HiGHS). A feasible leaf is solved again in
-exact rational arithmetic (:func:`theory.exact_lp.exact_point`), mapped back to a network and
-*proved* by :func:`theory.proof.prove`. When no leaf is feasible, every pruned node is
-re-checked exactly (a Farkas certificate checked in ``Fraction`` arithmetic,
+the partial system (HiGHS: one model per search whose rows follow the depth-first stack,
+:class:`theory.float_lp.IncrementalLP`). Floating point only prunes and proposes. A feasible
+leaf is solved again in exact rational arithmetic (:func:`theory.exact_lp.exact_point`), mapped
+back to a network and *proved* by :func:`theory.proof.prove`. When no leaf is feasible, every
+pruned node is re-checked exactly (a Farkas certificate checked in ``Fraction`` arithmetic,
 :func:`theory.exact_lp.farkas_certificate`); only then is the search *certified*.
+
+All coefficients are integer multiples of ``1/L`` (:func:`_denominator`), so the rows are
+kept as integers: the equations of an assignment are exact integer sums of per-term parts,
+the float rows are the correctly rounded rationals, and the exact ``Fraction`` rows of a node
+are rebuilt from its assignment only where exact work happens (leaves and pruned nodes).
 
 Completeness. The search covers the *generic* regimes (each term on one piece). For one
 channel and a ``sigma`` with a single breakpoint (relu, leaky_relu, abs) these are all exact
@@ -190,10 +196,9 @@ def _equation_parts(cfg, lay, sigma, r, terms, L) -> np.ndarray:
     return parts
 
 
-def _float_rows(rows: list[dict], rhs: list[int], L: int, equal: bool) -> RowBlock:
-    """Integer rows ``{column: L coef}`` with right-hand sides ``L rhs`` as float rows
-    (``coef . x <= rhs``, or ``= rhs`` when ``equal``); ``v / L`` in float64 is the correctly
-    rounded value of the rational, as ``float(Fraction(v, L))``."""
+def _float_rows(rows: list[dict], L: int) -> RowBlock:
+    """Integer rows ``{column: L coef}`` of ``coef . x <= 0`` as float rows; ``v / L`` in
+    float64 is the correctly rounded value of the rational, as ``float(Fraction(v, L))``."""
     starts, index, value = [], [], []
     for row in rows:
         starts.append(len(index))
@@ -201,9 +206,8 @@ def _float_rows(rows: list[dict], rhs: list[int], L: int, equal: bool) -> RowBlo
             if v:
                 index.append(j)
                 value.append(v)
-    upper = np.asarray(rhs, dtype=np.float64) / L
-    lower = upper if equal else np.full(len(rows), -np.inf)
-    return RowBlock(lower, upper, starts, index, np.asarray(value, dtype=np.float64) / L)
+    return RowBlock(np.full(len(rows), -np.inf), np.zeros(len(rows)), starts, index,
+                    np.asarray(value, dtype=np.float64) / L)
 
 
 def _exact_rows(rows: list[dict], rhs: list[int], L: int) -> list[tuple[dict, Fraction]]:
@@ -250,24 +254,35 @@ class _Search:
             c, J = self.terms[i]
             rows = _piece_rows(self.cfg, self.lay, self.sigma, c, J, p, sgn, self.L)
             zeros = [0] * len(rows)
-            self._pieces[key] = (rows, _float_rows(rows, zeros, self.L, False),
+            self._pieces[key] = (rows, _float_rows(rows, self.L),
                                  _exact_rows(rows, zeros, self.L))
         return self._pieces[key]
 
-    def equation_rows(self, r: int, pieces, signs) -> tuple[list[dict], list[int]]:
+    def equation_sums(self, r: int, pieces, signs) -> np.ndarray:
         """Radius ``r``'s slope and value equations for the assignment ``pieces`` (term ``i``
-        on piece ``pieces[i]``), integer rows with right-hand sides ``(0, L r)``:
+        on piece ``pieces[i]``), as the integer rows ``L coef`` (shape ``(2, n)``; right-hand
+        sides ``(0, L r)``), an exact integer sum of the terms' parts:
 
             slope:  sum_c sum_J n_J(r) s_p U_c[J] = 0
             value:  beta + (1/|I|) sum_c sum_J n_J(r) (s_p U_c[b] + t_p sgn_c nu_c) = r"""
         idx = self._radius_terms[r]
         assigned = np.asarray(pieces, dtype=np.intp)[idx]
         sign_index = np.array([0 if signs[self.terms[i][0]] == 1 else 1 for i in idx], dtype=np.intp)
-        slope, value = self._parts[r][np.arange(len(idx)), assigned, sign_index].sum(axis=0)
-        value[0] += self.L  # beta
-        rows = [{j: int(slope[j]) for j in np.flatnonzero(slope)},
-                {j: int(value[j]) for j in np.flatnonzero(value)}]
-        return rows, [0, r * self.L]
+        sums = self._parts[r][np.arange(len(idx)), assigned, sign_index].sum(axis=0)
+        sums[1, 0] += self.L  # beta
+        return sums
+
+    def equation_rows(self, r: int, pieces, signs) -> tuple[list[dict], list[int]]:
+        """:meth:`equation_sums` as integer rows ``{column: L coef}`` and ``(0, L r)``."""
+        sums = self.equation_sums(r, pieces, signs)
+        return [{int(j): int(row[j]) for j in np.flatnonzero(row)} for row in sums], [0, r * self.L]
+
+    def float_equations(self, r: int, pieces, signs) -> RowBlock:
+        """:meth:`equation_sums` as float equality rows (``v / L``: the rounded rationals)."""
+        sums = self.equation_sums(r, pieces, signs)
+        rows, cols = np.nonzero(sums)
+        rhs = np.array([0.0, float(r)])
+        return RowBlock(rhs, rhs, np.searchsorted(rows, [0, 1]), cols, sums[rows, cols] / self.L)
 
     def exact_system(self, pieces, signs) -> tuple[list, list]:
         """The exact rows ``(ub, eq)`` of the node with assignment ``pieces`` (its first
@@ -357,17 +372,15 @@ class _Search:
         joined = bool(radii) or i + 1 == len(self.terms)
         for p in range(P):
             pieces.append(p)
-            blocks = [self.piece_rows(i, p, signs[c])[1]]
-            for r in radii:
-                blocks.append(_float_rows(*self.equation_rows(r, pieces, signs), self.L, True))
-            added = self.lp.push(RowBlock.join(blocks))
+            self.lp.push(self.piece_rows(i, p, signs[c])[1],
+                         *(self.float_equations(r, pieces, signs) for r in radii))
             if not joined or self.feasible():
                 out = self._dfs(i + 1, pieces, signs, P)
                 if out is not None:
                     return out
             else:
                 self.pruned.append((tuple(pieces), signs))
-            self.lp.pop(added)
+            self.lp.pop()
             pieces.pop()
         return None
 
