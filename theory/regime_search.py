@@ -181,18 +181,21 @@ def _equation_parts(cfg, lay, sigma, r, terms, L) -> np.ndarray:
     ``sgn_c = (1, -1)[s]``, of radius ``r``'s (slope, value) equations, times ``L``:
     ``n_J(r) s_p`` on the taps of ``J``; ``n_J(r) s_p / |I|`` on ``U_c[b]`` and
     ``n_J(r) t_p sgn_c / |I|`` on ``nu_c``. Shape ``(len(terms), P, 2, 2, n)``, integers, so
-    the equations of an assignment are an exact integer sum (:meth:`_Search.equation_rows`)."""
+    the equations of an assignment are an exact integer sum (:meth:`_Search.equation_sums`)."""
     counts = run_counts(cfg, r)
+    # per piece and sign: L s_p, L s_p / |I| and L t_p sgn / |I|, integers by the choice of L
+    per = [[(_integer(piece.slope, L), _integer(Fraction(piece.slope) / cfg.out_size, L),
+             _integer(Fraction(piece.intercept) * sgn / cfg.out_size, L)) for sgn in (1, -1)]
+           for piece in sigma.pieces]
     parts = np.zeros((len(terms), len(sigma.pieces), 2, 2, lay.n), dtype=np.int64)
     for j, (c, J) in enumerate(terms):
         n = counts[J]
-        for p, piece in enumerate(sigma.pieces):
-            for s, sgn in enumerate((1, -1)):
+        for p, signed in enumerate(per):
+            for s, (slope, slope_b, intercept_nu) in enumerate(signed):
                 for t in J:
-                    parts[j, p, s, 0, lay.tap(c, t + cfg.h_l)] += _integer(n * piece.slope, L)
-                parts[j, p, s, 1, lay.bias(c)] += _integer(Fraction(n) * piece.slope / cfg.out_size, L)
-                parts[j, p, s, 1, lay.nu(c)] += _integer(
-                    Fraction(n) * piece.intercept * sgn / cfg.out_size, L)
+                    parts[j, p, s, 0, lay.tap(c, t + cfg.h_l)] += n * slope
+                parts[j, p, s, 1, lay.bias(c)] += n * slope_b
+                parts[j, p, s, 1, lay.nu(c)] += n * intercept_nu
     return parts
 
 
