@@ -50,15 +50,13 @@ from radiuscnn.theory.landscape import (
     design_matrix,
     grid_loss,
     grid_regime,
-    grid_terms,
     lift,
     lifted_names,
-    min_margin,
     normal_residual,
     restrict,
     solve_regime,
     targets,
-    tightest,
+    tightest_term,
     unlift,
 )
 from radiuscnn.theory.network import Params
@@ -89,9 +87,8 @@ def check_certificate(cfg: Config, act: PiecewiseLinear, amplitudes, regime: Gri
     equal. Returns the first failed condition otherwise. ``closed``: accept the closure of
     ``Omega_rho`` (margin ``>= 0``; ``sigma`` is continuous, so the loss is still the lifted
     one there, and with ``regime_loss = 0`` that is a global minimum, but L1b does not apply)."""
-    terms = grid_terms(cfg, act, theta_star, amplitudes, regime)
-    margin = min_margin(terms)
-    worst = tightest(terms)
+    worst = tightest_term(cfg, act, theta_star, amplitudes, regime)
+    margin = None if worst is None else worst.margin
     if worst is not None and (worst.margin < 0 or (worst.margin == 0 and not closed)):
         where = "in the closure of" if closed else "strictly inside"
         return CertificateCheck(False, f"not {where} the regime: {worst.describe()} has margin "
@@ -226,7 +223,7 @@ def polish(cfg: Config, act: PiecewiseLinear, p: Params, amplitudes) -> Polished
     x_star = minimum.project(x)
     theta = unlift(cfg, x_star, p)
     if theta is not None:
-        worst = tightest(grid_terms(cfg, act, theta, amplitudes, regime))
+        worst = tightest_term(cfg, act, theta, amplitudes, regime)
         if worst is None or worst.margin > 0:
             return Polished(regime, minimum, x, x_star, theta, True, "projection", None)
         violation = worst.describe()
@@ -315,13 +312,13 @@ def certify(cfg: Config, p: Params, amplitudes, gap_tol: float = 1e-3, index: in
     X, y = design_matrix(cfg, act, pol.regime, amplitudes), targets(cfg, amplitudes)
     loss = lifted_loss(X, y, pol.x)  # = the forward pass (regime_loss_at); tests check it
     gap = loss - loss_star
-    trained_margin = min_margin(grid_terms(cfg, act, p, amplitudes))
+    tight = tightest_term(cfg, act, p, amplitudes)
+    trained_margin = None if tight is None else tight.margin
     grad = gradient(cfg, act, pol.regime, p, amplitudes)
     gnorm = math.sqrt(sum(float(g) ** 2 for g in grad.values()))
     common = dict(index=index, regime_loss=loss_star, loss=loss, gap=gap, trained_margin=trained_margin,
                   gradient_norm=gnorm, method=pol.method, rank=pol.minimum.rank,
                   nullity=len(pol.minimum.nullspace), x=pol.x, x_star=pol.x_star)
-    tight = tightest(grid_terms(cfg, act, p, amplitudes))
     pressed = tight.describe() if tight is not None else "-"
     if pol.theta_star is None or (not pol.interior and loss_star != 0):
         return Landscape(verdict="regime boundary", distance=None, margin=None, theta_star=None, boundary_term=pressed,
