@@ -75,17 +75,32 @@ def _term_keys(cfg: Config, amplitudes: tuple[Fraction, ...]) -> tuple[TermKey, 
 # --------------------------------------------------------------------------------------------
 def common_denominator(values) -> tuple[tuple[int, ...], int]:
     """``(n, D)`` with ``values[i] = n[i] / D`` exactly, ``D`` the least common multiple of the
-    denominators (every value a ``Fraction`` or an ``int``)."""
-    values = tuple(values)
-    D = math.lcm(*{Fraction(v).denominator for v in values}) if values else 1
-    return tuple(int(v.numerator) * (D // int(v.denominator)) for v in map(Fraction, values)), D
+    denominators (every value a ``Fraction`` or an ``int``; anything else goes through
+    ``Fraction``)."""
+    values = [v if type(v) is Fraction or type(v) is int else Fraction(v) for v in values]
+    dens = {v.denominator for v in values}
+    D = math.lcm(*dens) if dens else 1
+    scale = {d: D // d for d in dens}
+    return tuple(v.numerator * scale[v.denominator] for v in values), D
+
+
+class DesignMatrix(tuple):
+    """``X_rho`` as a tuple of rows (equal to the plain tuple) that keeps its
+    :func:`integer_matrix` form once computed."""
 
 
 def integer_matrix(X) -> tuple[tuple[tuple[int, ...], ...], int]:
-    """``(N, D)`` with ``X = N / D`` entrywise (one common denominator for the whole matrix)."""
+    """``(N, D)`` with ``X = N / D`` entrywise (one common denominator for the whole matrix;
+    remembered on a :class:`DesignMatrix`)."""
+    cached = getattr(X, "_integer", None)
+    if cached is not None:
+        return cached
     flat, D = common_denominator(v for row in X for v in row)
     n = len(X[0]) if X else 0
-    return tuple(flat[i * n:(i + 1) * n] for i in range(len(X))), D
+    out = tuple(flat[i * n:(i + 1) * n] for i in range(len(X))), D
+    if isinstance(X, DesignMatrix):
+        X._integer = out
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -268,6 +283,17 @@ def unlift(cfg: Config, x, fallback: Params) -> Params | None:
     return Params(w=tuple(w), b=tuple(b), beta=x[0], v=v)
 
 
+def piece_table(cfg: Config, regime: GridRegime, amplitudes) -> dict[tuple[int, Run], tuple[int, ...]]:
+    """``{(c, J): (regime.piece(c, J, a) for a in amplitudes)}`` over the runs of the data,
+    read by position when ``regime.keys`` are :func:`term_keys` (no ``Fraction`` hashing)."""
+    amplitudes = tuple(Fraction(a) for a in amplitudes)
+    K, keys = len(amplitudes), term_keys(cfg, amplitudes)
+    if regime.keys is keys or regime.keys == keys:
+        return {(c, run): regime.pieces[i:i + K] for i, (c, run, _) in zip(range(0, len(keys), K), keys[::K])}
+    return {(c, run): tuple(regime.piece(c, run, a) for a in amplitudes)
+            for c in range(cfg.channels) for run in runs_in_data(cfg)}
+
+
 def design_matrix(cfg: Config, act: PiecewiseLinear, regime: GridRegime, amplitudes) -> tuple[tuple[Fraction, ...], ...]:
     """``X_rho`` (module docstring), one row per ``(r, a)`` of :func:`grid_samples` (memoised:
     trained networks share regimes)."""
@@ -283,32 +309,33 @@ def _design_matrix(cfg, act, regime, amplitudes):
     if cfg.head != "gap" or cfg.dim != 1:
         raise ValueError("the lifted least-squares model is for the 1D GAP head")
     k, C, size = cfg.kernel, cfg.channels, Fraction(cfg.out_size)
-    pieces = regime._index()
+    table = piece_table(cfg, regime, amplitudes)
     rows = []
-    for r, a in grid_samples(cfg, amplitudes):
-        row = [Fraction(0)] * (1 + C * (k + 2))
-        row[0] = Fraction(1)
+    for r in cfg.radii:
         counts = run_counts(cfg, r)
-        for c in range(C):
-            base = 1 + c * (k + 1)
-            taps: dict[int, list[int]] = {}
-            for run, n in counts.items():
-                entry = taps.setdefault(pieces[(c, run, a)], [0] * (k + 1))
-                for t in run:
-                    entry[t + cfg.h_l] += n
-                entry[k] += n
-            for index, m in sorted(taps.items()):
-                piece = act.pieces[index]
-                if piece.slope:
-                    weight = piece.slope / size
-                    for j in range(k):
-                        if m[j]:
-                            row[base + j] += a * weight * m[j]
-                    row[base + k] += weight * m[k]
-                if piece.intercept:
-                    row[1 + C * (k + 1) + c] += m[k] * piece.intercept / size
-        rows.append(tuple(row))
-    return tuple(rows)
+        for ia, a in enumerate(amplitudes):
+            row = [Fraction(0)] * (1 + C * (k + 2))
+            row[0] = Fraction(1)
+            for c in range(C):
+                base = 1 + c * (k + 1)
+                taps: dict[int, list[int]] = {}
+                for run, n in counts.items():
+                    entry = taps.setdefault(table[c, run][ia], [0] * (k + 1))
+                    for t in run:
+                        entry[t + cfg.h_l] += n
+                    entry[k] += n
+                for index, m in sorted(taps.items()):
+                    piece = act.pieces[index]
+                    if piece.slope:
+                        weight = piece.slope / size
+                        for j in range(k):
+                            if m[j]:
+                                row[base + j] += a * weight * m[j]
+                        row[base + k] += weight * m[k]
+                    if piece.intercept:
+                        row[1 + C * (k + 1) + c] += m[k] * piece.intercept / size
+            rows.append(tuple(row))
+    return DesignMatrix(rows)
 
 
 def regime_loss_at(cfg: Config, act: PiecewiseLinear, p: Params, amplitudes) -> Fraction:

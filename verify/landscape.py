@@ -46,6 +46,7 @@ from radiuscnn.theory.landscape import (
     GridRegime,
     RegimeMinimum,
     closest_point,
+    common_denominator,
     lifted_loss,
     design_matrix,
     grid_loss,
@@ -116,18 +117,19 @@ def _constraints(cfg: Config, act: PiecewiseLinear, regime: GridRegime, signs):
     k, C = cfg.kernel, cfg.channels
     n = 1 + C * (k + 2)
     rows = []
-    for c, run, a in regime.keys:
-        piece = act.pieces[regime.piece(c, run, a)]
+    for (c, run, a), index in zip(regime.keys, regime.pieces):
+        piece = act.pieces[index]
         base, vcol = 1 + c * (k + 1), 1 + C * (k + 1) + c
-        q = [Fraction(0)] * n  # q . x = a U_c[J] + U_c[b] = v_c z
+        q = [Fraction(0)] * n  # q . x = a U_c[J] + U_c[b] = v_c z (a run holds each offset once)
         for t in run:
-            q[base + t + cfg.h_l] += a
-        q[base + k] += 1
+            q[base + t + cfg.h_l] = a
+        q[base + k] = Fraction(1)
         for end, side in ((piece.lo, 1), (piece.hi, -1)):
             if end is None:
                 continue
-            g = [side * signs[c] * v for v in q]
-            g[vcol] -= side * signs[c] * end
+            sign = side * signs[c]
+            g = list(q) if sign == 1 else [-v for v in q]
+            g[vcol] -= sign * end
             rows.append(g)
     for c in range(C):
         g = [Fraction(0)] * n
@@ -136,8 +138,19 @@ def _constraints(cfg: Config, act: PiecewiseLinear, regime: GridRegime, signs):
     return rows
 
 
-def _dot(g, x) -> Fraction:
-    return sum((a * b for a, b in zip(g, x) if a and b), Fraction(0))
+def _smallest_slack_sign(rows, x) -> int:
+    """The sign of ``min_g g . x`` (``-1, 0, 1``), in integers: a row scaled by its positive
+    common denominator and ``x`` by its own keep every sign."""
+    xn, _ = common_denominator(x)
+    sign = 1
+    for g in rows:
+        gn, _ = common_denominator(g)
+        s = sum(a * b for a, b in zip(gn, xn) if a)
+        if s < 0:
+            return -1
+        if s == 0:
+            sign = 0
+    return sign
 
 
 def _lp_point(base, dirs, rows, x_near, tau: float):
@@ -177,7 +190,7 @@ def _interior_point(minimum: RegimeMinimum, rows, x_near):
         if found is None:
             return None
         x = _exact_point(minimum.particular, minimum.nullspace, found[0])
-        if min(_dot(g, x) for g in rows) > 0:
+        if _smallest_slack_sign(rows, x) > 0:
             return x
     return None
 
@@ -195,7 +208,7 @@ def _closure_point(minimum: RegimeMinimum, rows, x_near):
     if sub is None:
         return None
     x = closest_point(*sub, x_near)
-    return x if min(_dot(g, x) for g in rows) >= 0 else None
+    return x if _smallest_slack_sign(rows, x) >= 0 else None
 
 
 @dataclass(frozen=True)
