@@ -141,6 +141,15 @@ class GridRegime:
             object.__setattr__(self, "_cache", cache)
         return cache
 
+    def __hash__(self) -> int:
+        """The dataclass hash ``hash((keys, pieces))``, remembered (regimes key memoised
+        solves; rehashing every ``Fraction`` amplitude each time was a cost of its own)."""
+        cached = self.__dict__.get("_hash")
+        if cached is None:
+            cached = hash((self.keys, self.pieces))
+            object.__setattr__(self, "_hash", cached)
+        return cached
+
     def channel_pieces(self, c: int) -> frozenset[int]:
         return frozenset(p for (ch, _, _), p in zip(self.keys, self.pieces) if ch == c)
 

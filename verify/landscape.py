@@ -153,13 +153,21 @@ def _smallest_slack_sign(rows, x) -> int:
     return sign
 
 
-def _lp_point(base, dirs, rows, x_near, tau: float):
+def _float_rows(rows):
+    """The constraint rows as a float array (the LP's only view of them)."""
+    import numpy as np
+
+    return np.array([[float(v) for v in g] for g in rows])
+
+
+def _lp_point(base, dirs, constraints, x_near, tau: float):
     """Float LP: the optimal point ``base + N c`` nearest ``x_near`` in L1 with every slack
-    ``g . x >= tau``; returns ``(c, slacks)`` or ``None`` when infeasible."""
+    ``g . x >= tau`` (``constraints``: the exact rows and their :func:`_float_rows`); returns
+    ``(c, slacks)`` or ``None`` when infeasible."""
     import numpy as np
     from scipy.optimize import linprog
 
-    G = np.array([[float(v) for v in g] for g in rows])
+    G = constraints[1]
     N = np.array([[float(v) for v in u] for u in dirs]).T
     xb, xn = np.array([float(v) for v in base]), np.array([float(v) for v in x_near])
     n, m = N.shape
@@ -190,7 +198,7 @@ def _interior_point(minimum: RegimeMinimum, rows, x_near):
         if found is None:
             return None
         x = _exact_point(minimum.particular, minimum.nullspace, found[0])
-        if _smallest_slack_sign(rows, x) > 0:
+        if _smallest_slack_sign(rows[0], x) > 0:
             return x
     return None
 
@@ -203,12 +211,12 @@ def _closure_point(minimum: RegimeMinimum, rows, x_near):
     if found is None:
         return None
     scale = 1.0 + max(abs(float(v)) for v in x_near)
-    active = [g for g, s in zip(rows, found[1]) if s <= 1e-9 * scale]
+    active = [g for g, s in zip(rows[0], found[1]) if s <= 1e-9 * scale]
     sub = restrict(minimum.particular, minimum.nullspace, active)
     if sub is None:
         return None
     x = closest_point(*sub, x_near)
-    return x if _smallest_slack_sign(rows, x) >= 0 else None
+    return x if _smallest_slack_sign(rows[0], x) >= 0 else None
 
 
 @dataclass(frozen=True)
@@ -245,6 +253,7 @@ def polish(cfg: Config, act: PiecewiseLinear, p: Params, amplitudes) -> Polished
     if any(v == 0 for v in p.v):
         return Polished(regime, minimum, x, x_star, None, False, "none", violation)
     rows = _constraints(cfg, act, regime, [1 if v > 0 else -1 for v in p.v])
+    rows = (rows, _float_rows(rows))
     for finder, interior, method in ((_interior_point, True, "interior point (LP)"),
                                      (_closure_point, False, "boundary point (LP)")):
         found = finder(minimum, rows, x_star)
