@@ -111,3 +111,33 @@ def test_common_denominator():
     assert L.common_denominator([Fraction(1, 6), 2, Fraction(-3, 4)]) == ((2, 24, -9), 12)
     assert L.common_denominator([]) == ((), 1)
     assert L.integer_matrix(((Fraction(1, 2), Fraction(1, 3)), (Fraction(0), Fraction(5)))) == (((3, 2), (0, 30)), 6)
+
+
+def test_rational_common_denominator_types():
+    from radiuscnn.theory.rational import common_denominator
+
+    n, D = common_denominator([Fraction(-5, 8), 3, Fraction(7, 12)])
+    assert (n, D) == ((-15, 72, 14), 24) and all(type(v) is int for v in n)
+    assert common_denominator([0.5, Fraction(1, 3)]) == ((3, 2), 6)  # a float is read exactly
+
+
+@pytest.mark.parametrize("name", ["relu", "hardtanh", "abs", "leaky_relu"])
+def test_output_at_kinks_edge_cases(name):
+    """A group with W = 0, a degenerate interval lo = hi (also on a kink), no groups: the
+    sweep equals the plain sum at every point it returns."""
+    from radiuscnn.theory.kinks import output_at_kinks
+
+    act = piecewise_linear(name)
+    b = (Fraction(1, 3), Fraction(-1, 2))
+    groups = {(0, Fraction(0)): Fraction(5, 7), (1, Fraction(3, 4)): Fraction(-2, 9), (0, Fraction(-5, 2)): Fraction(1, 6)}
+    beta = Fraction(-3, 5)
+
+    def direct(a, gs):
+        return beta + sum((g * act(a * W + b[c]) for (c, W), g in gs.items()), Fraction(0))
+
+    for lo, hi in ((Fraction(-4), Fraction(4)), (Fraction(1, 2), Fraction(1, 2)), (Fraction(2, 3), Fraction(2, 3)),
+                   (Fraction(0), Fraction(1))):
+        for gs in (groups, {}):
+            got = output_at_kinks(beta, b, gs, act, lo, hi)
+            assert got[0][0] == lo and got[-1][0] == hi
+            assert all(y == direct(a, gs) for a, y in got)

@@ -38,6 +38,7 @@ from sympy.polys.matrices import DomainMatrix
 from radiuscnn.theory.activations import PiecewiseLinear
 from radiuscnn.theory.config import Config, ConfigError
 from radiuscnn.theory.network import Params
+from radiuscnn.theory.rational import common_denominator
 from radiuscnn.theory.runs import Run, run_counts, runs_in_data
 
 TermKey = tuple[int, Run, Fraction]  # (channel c, run J, grid amplitude a)
@@ -73,17 +74,6 @@ def _term_keys(cfg: Config, amplitudes: tuple[Fraction, ...]) -> tuple[TermKey, 
 # --------------------------------------------------------------------------------------------
 # Integers over a common denominator (exact; Fraction arithmetic term by term is the slow path)
 # --------------------------------------------------------------------------------------------
-def common_denominator(values) -> tuple[tuple[int, ...], int]:
-    """``(n, D)`` with ``values[i] = n[i] / D`` exactly, ``D`` the least common multiple of the
-    denominators (every value a ``Fraction`` or an ``int``; anything else goes through
-    ``Fraction``)."""
-    values = [v if type(v) is Fraction or type(v) is int else Fraction(v) for v in values]
-    dens = {v.denominator for v in values}
-    D = math.lcm(*dens) if dens else 1
-    scale = {d: D // d for d in dens}
-    return tuple(v.numerator * scale[v.denominator] for v in values), D
-
-
 class DesignMatrix(tuple):
     """``X_rho`` as a tuple of rows (equal to the plain tuple) that keeps its
     :func:`integer_matrix` form once computed."""
