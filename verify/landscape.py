@@ -20,7 +20,8 @@ rational) on the training grid:
 4. certify (:func:`check_certificate`, rational arithmetic): every term of ``theta*`` strictly
    inside its piece of ``rho``; the normal equations ``X^T (X x(theta*) - r) = 0`` exactly (so
    ``x(theta*)`` minimises the convex quadratic: ``L(theta*) = L_rho*``); and the forward pass
-   (``theory.network.output``) gives ``L(theta*) = L_rho*`` exactly. By L1b ``theta*`` is then
+   (``theory.landscape.grid_loss``: the run decomposition of ``theory.network.output``, summed
+   in integers) gives ``L(theta*) = L_rho*`` exactly. By L1b ``theta*`` is then
    an exact local minimum of ``L``.
 
 Verdicts: ``global minimum`` (certified and ``L_rho* = 0``; ``theta*`` may then lie on the
