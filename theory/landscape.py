@@ -160,17 +160,15 @@ def _term_scan(cfg: Config, act: PiecewiseLinear, p: Params, amplitudes, regime:
     amplitudes = tuple(Fraction(a) for a in amplitudes)
     keys = term_keys(cfg, amplitudes)
     (an, A), runs = common_denominator(amplitudes), runs_in_data(cfg)
-    (bk, L) = common_denominator(act.breakpoints)
-    ends = [((None if q.lo is None else Fraction(q.lo)), (None if q.hi is None else Fraction(q.hi))) for q in act.pieces]
+    _, L = common_denominator(act.breakpoints)
     wn, Q = common_denominator([*(x for row in p.w for x in row), *p.b])
-    k = cfg.kernel
-    D = A * Q * L
+    k, D = cfg.kernel, A * Q * L
 
-    def scaled(v):
-        return None if v is None else int(v.numerator) * (D // int(v.denominator))
+    def scaled(v):  # D v, an integer for v a breakpoint (None: an infinite end)
+        return None if v is None else Fraction(v).numerator * (D // Fraction(v).denominator)
 
-    ends = [(scaled(lo), scaled(hi)) for lo, hi in ends]
-    breaks = tuple(scaled(Fraction(x)) for x in act.breakpoints)
+    ends = [(scaled(q.lo), scaled(q.hi)) for q in act.pieces]
+    breaks = tuple(scaled(x) for x in act.breakpoints)
     if regime is not None and regime.keys is not keys and regime.keys != keys:
         pieces_of = [regime.piece(*key) for key in keys]
     else:
