@@ -21,6 +21,7 @@ from typing import Callable
 from radiuscnn.theory.activations import PiecewiseLinear, piecewise_linear
 from radiuscnn.theory.config import Config
 from radiuscnn.theory.kinks import output_at_kinks
+from radiuscnn.theory.rational import common_denominator
 from radiuscnn.theory.disk_geometry import Pattern, output_pixels, pattern_masks, window_offsets
 
 
@@ -108,15 +109,19 @@ def _groups(cfg: Config, p: Params2D, rho: int) -> dict[tuple[int, Fraction], Fr
     lo = cfg.positions[0]
     pixels_of = Counter(masks)  # GAP: every pixel has the weight v_c / n_outputs
     for c in range(p.channels):
-        taps = [p.w[c][s + cfg.h_l][t + cfg.h_l] for s, t in offsets]
-        sums = {m: sum((taps[q] for q in range(len(offsets)) if m >> q & 1), Fraction(0)) for m in pixels_of}
+        # the pattern sums as integers over the taps' common denominator D (W = sum / D)
+        taps, D = common_denominator(p.w[c][s + cfg.h_l][t + cfg.h_l] for s, t in offsets)
+        sums = {m: sum(taps[q] for q in range(len(offsets)) if m >> q & 1) for m in pixels_of}
         if cfg.head == "gap":
+            pixels: dict[int, int] = {}  # pattern sum -> pixels, in first-seen order
             for m, n in pixels_of.items():
-                key = (c, sums[m])
+                pixels[sums[m]] = pixels.get(sums[m], 0) + n
+            for total, n in pixels.items():
+                key = (c, Fraction(total, D))
                 out[key] = out.get(key, Fraction(0)) + p.v[c] * n / cfg.n_outputs
             continue
         for (i, j), m in zip(output_pixels(cfg), masks):
-            key = (c, sums[m])
+            key = (c, Fraction(sums[m], D))
             out[key] = out.get(key, Fraction(0)) + p.V[c][i - lo][j - lo]
     return out
 

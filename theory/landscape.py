@@ -26,6 +26,7 @@ Every number here is a ``Fraction``; nothing imports torch.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -37,7 +38,8 @@ from sympy.polys.matrices import DomainMatrix
 from radiuscnn.theory.activations import PiecewiseLinear
 from radiuscnn.theory.config import Config, ConfigError
 from radiuscnn.theory.network import Params
-from radiuscnn.theory.runs import Run, run_counts, run_sum, runs_in_data
+from radiuscnn.theory.rational import common_denominator
+from radiuscnn.theory.runs import Run, run_counts, runs_in_data
 
 TermKey = tuple[int, Run, Fraction]  # (channel c, run J, grid amplitude a)
 
@@ -59,8 +61,36 @@ def grid_samples(cfg: Config, amplitudes) -> tuple[tuple[int, Fraction], ...]:
 
 
 def term_keys(cfg: Config, amplitudes) -> tuple[TermKey, ...]:
-    """Every (channel, run of the data, grid amplitude), channel-major."""
-    return tuple((c, run, Fraction(a)) for c in range(cfg.channels) for run in runs_in_data(cfg) for a in amplitudes)
+    """Every (channel, run of the data, grid amplitude), channel-major (memoised per
+    configuration and grid: the same tuple object for equal arguments)."""
+    return _term_keys(cfg, tuple(Fraction(a) for a in amplitudes))
+
+
+@lru_cache(maxsize=256)
+def _term_keys(cfg: Config, amplitudes: tuple[Fraction, ...]) -> tuple[TermKey, ...]:
+    return tuple((c, run, a) for c in range(cfg.channels) for run in runs_in_data(cfg) for a in amplitudes)
+
+
+# --------------------------------------------------------------------------------------------
+# Integers over a common denominator (exact; Fraction arithmetic term by term is the slow path)
+# --------------------------------------------------------------------------------------------
+class DesignMatrix(tuple):
+    """``X_rho`` as a tuple of rows (equal to the plain tuple) that keeps its
+    :func:`integer_matrix` form once computed."""
+
+
+def integer_matrix(X) -> tuple[tuple[tuple[int, ...], ...], int]:
+    """``(N, D)`` with ``X = N / D`` entrywise (one common denominator for the whole matrix;
+    remembered on a :class:`DesignMatrix`)."""
+    cached = getattr(X, "_integer", None)
+    if cached is not None:
+        return cached
+    flat, D = common_denominator(v for row in X for v in row)
+    n = len(X[0]) if X else 0
+    out = tuple(flat[i * n:(i + 1) * n] for i in range(len(X))), D
+    if isinstance(X, DesignMatrix):
+        X._integer = out
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -101,6 +131,15 @@ class GridRegime:
             object.__setattr__(self, "_cache", cache)
         return cache
 
+    def __hash__(self) -> int:
+        """The dataclass hash ``hash((keys, pieces))``, remembered (regimes key memoised
+        solves; rehashing every ``Fraction`` amplitude each time was a cost of its own)."""
+        cached = self.__dict__.get("_hash")
+        if cached is None:
+            cached = hash((self.keys, self.pieces))
+            object.__setattr__(self, "_hash", cached)
+        return cached
+
     def channel_pieces(self, c: int) -> frozenset[int]:
         return frozenset(p for (ch, _, _), p in zip(self.keys, self.pieces) if ch == c)
 
@@ -112,21 +151,77 @@ def piece_margin(act: PiecewiseLinear, piece: int, z: Fraction) -> Fraction | No
     return min(gaps) if gaps else None
 
 
+def _term_scan(cfg: Config, act: PiecewiseLinear, p: Params, amplitudes, regime: GridRegime | None):
+    """Every term of :func:`term_keys` at ``p`` in integers over one common denominator ``D``:
+    ``(keys, zs, pieces, margins, D)`` with ``z = zs[i] / D`` and the margin to the piece
+    (``regime``'s, else the one holding ``z``, the left one at a breakpoint) ``margins[i] / D``
+    (``None`` for a piece without finite end). ``D`` clears the amplitudes, the filter taps,
+    the biases and the breakpoints, so every comparison is one of integers."""
+    amplitudes = tuple(Fraction(a) for a in amplitudes)
+    keys = term_keys(cfg, amplitudes)
+    (an, A), runs = common_denominator(amplitudes), runs_in_data(cfg)
+    _, L = common_denominator(act.breakpoints)
+    wn, Q = common_denominator([*(x for row in p.w for x in row), *p.b])
+    k, D = cfg.kernel, A * Q * L
+
+    def scaled(v):  # D v, an integer for v a breakpoint (None: an infinite end)
+        return None if v is None else Fraction(v).numerator * (D // Fraction(v).denominator)
+
+    ends = [(scaled(q.lo), scaled(q.hi)) for q in act.pieces]
+    breaks = tuple(scaled(x) for x in act.breakpoints)
+    if regime is not None and regime.keys is not keys and regime.keys != keys:
+        pieces_of = [regime.piece(*key) for key in keys]
+    else:
+        pieces_of = None if regime is None else regime.pieces
+    zs, pieces, margins = [], [], []
+    i = 0
+    for c in range(cfg.channels):
+        taps, bias = wn[c * k:(c + 1) * k], wn[p.channels * k + c] * A * L
+        for run in runs:
+            W = sum(taps[t + cfg.h_l] for t in run) * L
+            for a in an:
+                z = a * W + bias
+                if pieces_of is None:
+                    piece = next((j for j, x in enumerate(breaks) if z <= x), len(breaks))
+                else:
+                    piece = pieces_of[i]
+                lo, hi = ends[piece]
+                gaps = ([z - lo] if lo is not None else []) + ([hi - z] if hi is not None else [])
+                zs.append(z)
+                pieces.append(piece)
+                margins.append(min(gaps) if gaps else None)
+                i += 1
+    return keys, zs, pieces, margins, D
+
+
 def grid_terms(cfg: Config, act: PiecewiseLinear, p: Params, amplitudes, regime: GridRegime | None = None) -> tuple[GridTerm, ...]:
     """Every term at ``p``; with ``regime`` the margins are measured to *its* pieces (a term
     outside its assigned piece then has a negative margin), else to the piece holding ``z``."""
-    out = []
-    for c, run, a in term_keys(cfg, amplitudes):
-        z = a * run_sum(p.w[c], cfg, run) + p.b[c]
-        piece = act.piece_index(z) if regime is None else regime.piece(c, run, a)
-        out.append(GridTerm(c, run, a, z, piece, piece_margin(act, piece, z)))
-    return tuple(out)
+    keys, zs, pieces, margins, D = _term_scan(cfg, act, p, amplitudes, regime)
+    return tuple(GridTerm(c, run, a, Fraction(z, D), piece, None if m is None else Fraction(m, D))
+                 for (c, run, a), z, piece, m in zip(keys, zs, pieces, margins))
+
+
+def tightest_term(cfg: Config, act: PiecewiseLinear, p: Params, amplitudes,
+                  regime: GridRegime | None = None) -> GridTerm | None:
+    """``tightest(grid_terms(...))`` without building every term: the first term with the
+    smallest margin (``None`` when no piece has a finite end); its ``margin`` is
+    ``min_margin(grid_terms(...))``."""
+    keys, zs, pieces, margins, D = _term_scan(cfg, act, p, amplitudes, regime)
+    best = None
+    for i, m in enumerate(margins):
+        if m is not None and (best is None or m < margins[best]):
+            best = i
+    if best is None:
+        return None
+    c, run, a = keys[best]
+    return GridTerm(c, run, a, Fraction(zs[best], D), pieces[best], Fraction(margins[best], D))
 
 
 def grid_regime(cfg: Config, act: PiecewiseLinear, p: Params, amplitudes) -> GridRegime:
     """The grid regime read at ``p`` (a ``z`` on a breakpoint gets the left piece, margin 0)."""
-    terms = grid_terms(cfg, act, p, amplitudes)
-    return GridRegime(tuple((t.channel, t.run, t.amplitude) for t in terms), tuple(t.piece for t in terms))
+    keys, _, pieces, _, _ = _term_scan(cfg, act, p, amplitudes, None)
+    return GridRegime(keys, tuple(pieces))
 
 
 def regime_from(cfg: Config, amplitudes, rule: Callable[[int, Run, Fraction], int]) -> GridRegime:
@@ -185,6 +280,17 @@ def unlift(cfg: Config, x, fallback: Params) -> Params | None:
     return Params(w=tuple(w), b=tuple(b), beta=x[0], v=v)
 
 
+def piece_table(cfg: Config, regime: GridRegime, amplitudes) -> dict[tuple[int, Run], tuple[int, ...]]:
+    """``{(c, J): (regime.piece(c, J, a) for a in amplitudes)}`` over the runs of the data,
+    read by position when ``regime.keys`` are :func:`term_keys` (no ``Fraction`` hashing)."""
+    amplitudes = tuple(Fraction(a) for a in amplitudes)
+    K, keys = len(amplitudes), term_keys(cfg, amplitudes)
+    if regime.keys is keys or regime.keys == keys:
+        return {(c, run): regime.pieces[i:i + K] for i, (c, run, _) in zip(range(0, len(keys), K), keys[::K])}
+    return {(c, run): tuple(regime.piece(c, run, a) for a in amplitudes)
+            for c in range(cfg.channels) for run in runs_in_data(cfg)}
+
+
 def design_matrix(cfg: Config, act: PiecewiseLinear, regime: GridRegime, amplitudes) -> tuple[tuple[Fraction, ...], ...]:
     """``X_rho`` (module docstring), one row per ``(r, a)`` of :func:`grid_samples` (memoised:
     trained networks share regimes)."""
@@ -193,26 +299,40 @@ def design_matrix(cfg: Config, act: PiecewiseLinear, regime: GridRegime, amplitu
 
 @lru_cache(maxsize=256)
 def _design_matrix(cfg, act, regime, amplitudes):
+    """Row ``(r, a)``, channel ``c``: with ``m_p[t] = sum_{J ∋ t, piece p} n_J(r)`` and
+    ``m_p = sum_{J in piece p} n_J(r)`` (integers), ``X[U_c[t]] = (a/|I|) sum_p s_p m_p[t]``,
+    ``X[U_c[b]] = (1/|I|) sum_p s_p m_p`` and ``X[v_c] = (1/|I|) sum_p t_p m_p``: the sums over
+    runs of the module docstring grouped by piece (exactly the same numbers)."""
     if cfg.head != "gap" or cfg.dim != 1:
         raise ValueError("the lifted least-squares model is for the 1D GAP head")
     k, C, size = cfg.kernel, cfg.channels, Fraction(cfg.out_size)
+    table = piece_table(cfg, regime, amplitudes)
     rows = []
-    for r, a in grid_samples(cfg, amplitudes):
-        row = [Fraction(0)] * (1 + C * (k + 2))
-        row[0] = Fraction(1)
-        for c in range(C):
-            base = 1 + c * (k + 1)
-            for run, n in run_counts(cfg, r).items():
-                piece = act.pieces[regime.piece(c, run, a)]
-                if piece.slope:
-                    weight = n * piece.slope / size
+    for r in cfg.radii:
+        counts = run_counts(cfg, r)
+        for ia, a in enumerate(amplitudes):
+            row = [Fraction(0)] * (1 + C * (k + 2))
+            row[0] = Fraction(1)
+            for c in range(C):
+                base = 1 + c * (k + 1)
+                taps: dict[int, list[int]] = {}
+                for run, n in counts.items():
+                    entry = taps.setdefault(table[c, run][ia], [0] * (k + 1))
                     for t in run:
-                        row[base + t + cfg.h_l] += a * weight
-                    row[base + k] += weight
-                if piece.intercept:
-                    row[1 + C * (k + 1) + c] += n * piece.intercept / size
-        rows.append(tuple(row))
-    return tuple(rows)
+                        entry[t + cfg.h_l] += n
+                    entry[k] += n
+                for index, m in sorted(taps.items()):
+                    piece = act.pieces[index]
+                    if piece.slope:
+                        weight = piece.slope / size
+                        for j in range(k):
+                            if m[j]:
+                                row[base + j] += a * weight * m[j]
+                        row[base + k] += weight * m[k]
+                    if piece.intercept:
+                        row[1 + C * (k + 1) + c] += m[k] * piece.intercept / size
+            rows.append(tuple(row))
+    return DesignMatrix(rows)
 
 
 def regime_loss_at(cfg: Config, act: PiecewiseLinear, p: Params, amplitudes) -> Fraction:
@@ -226,19 +346,30 @@ def targets(cfg: Config, amplitudes) -> tuple[Fraction, ...]:
     return tuple(Fraction(r) for r, _ in grid_samples(cfg, amplitudes))
 
 
+def _errors(X, y, x) -> tuple[list[int], int]:
+    """``X x - y = e / M`` with integers ``e`` and one denominator ``M`` (exact)."""
+    (N, D), (xn, E), (yn, F) = integer_matrix(X), common_denominator(x), common_denominator(y)
+    M = math.lcm(D * E, F)
+    s, f = M // (D * E), M // F
+    return [s * sum(a * b for a, b in zip(row, xn) if a) - f * t for row, t in zip(N, yn)], M
+
+
 def lifted_outputs(X, x) -> tuple[Fraction, ...]:
-    return tuple(sum((xi * ci for xi, ci in zip(row, x) if xi), Fraction(0)) for row in X)
+    """``X x`` (exact, integer arithmetic over a common denominator)."""
+    (N, D), (xn, E) = integer_matrix(X), common_denominator(x)
+    return tuple(Fraction(sum(a * b for a, b in zip(row, xn) if a), D * E) for row in N)
 
 
 def lifted_loss(X, y, x) -> Fraction:
     """``||X x - y||^2 / B``."""
-    return sum(((o - t) ** 2 for o, t in zip(lifted_outputs(X, x), y)), Fraction(0)) / len(y)
+    e, M = _errors(X, y, x)
+    return Fraction(sum(v * v for v in e), M * M * len(y))
 
 
 def normal_residual(X, y, x) -> tuple[Fraction, ...]:
     """``X^T (X x - y)``: zero exactly when ``x`` minimises ``||X x - y||^2``."""
-    e = [o - t for o, t in zip(lifted_outputs(X, x), y)]
-    return tuple(sum((row[j] * ej for row, ej in zip(X, e) if row[j]), Fraction(0)) for j in range(len(x)))
+    (N, D), (e, M) = integer_matrix(X), _errors(X, y, x)
+    return tuple(Fraction(sum(row[j] * ej for row, ej in zip(N, e) if row[j]), D * M) for j in range(len(x)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -324,12 +455,24 @@ class RegimeMinimum:
                 "nullity": len(self.nullspace), "samples": self.samples}
 
 
+def _normal_equations(X, y) -> tuple[DomainMatrix, DomainMatrix]:
+    """``G = X^T X`` and ``h = X^T y`` over ``QQ``, the products taken in integers
+    (``X = N / D``, ``y = m / F``: ``G = N^T N / D^2``, ``h = N^T m / (D F)``); the same
+    matrices as the ``QQ`` products, built from exact entries."""
+    (N, D), (m, F) = integer_matrix(X), common_denominator(y)
+    n = len(N[0]) if N else 0
+    cols = list(zip(*N)) if N else [()] * n
+    G = [[sum(p * q for p, q in zip(cols[i], cols[j]) if p) for j in range(n)] for i in range(n)]
+    h = [[sum(p * q for p, q in zip(cols[i], m) if p)] for i in range(n)]
+    return (_dm([[Fraction(v, D * D) for v in row] for row in G]),
+            _dm([[Fraction(v[0], D * F)] for v in h]))
+
+
 def regime_minimum(X, y) -> RegimeMinimum:
     """Solve ``min_x ||X x - y||^2`` exactly: the normal equations ``G x = h`` (``G = X^T X``,
     ``h = X^T y``, always consistent) in reduced row echelon form give a particular solution
     (free variables 0) and ``null(G) = null(X)`` the optimal directions."""
-    Xd, yd = _dm(X), _dm([[v] for v in y])
-    G, h = Xd.transpose() * Xd, Xd.transpose() * yd
+    G, h = _normal_equations(X, y)
     n = G.shape[1]
     rref, pivots = G.hstack(h).rref()
     reduced = _fractions(rref)
@@ -353,9 +496,32 @@ def _solve_regime(cfg, act, regime, amplitudes):
 
 
 def grid_loss(cfg: Config, act: PiecewiseLinear, p: Params, amplitudes) -> Fraction:
-    """``L(theta)`` on the grid through the run decomposition (``theory.network.output``),
-    exact for rational ``p``: independent of the lifted model."""
-    from radiuscnn.theory.network import output
+    """``L(theta)`` on the grid through the run decomposition (the forward pass of
+    ``theory.network.output``), exact for rational ``p``: independent of the lifted model.
 
-    samples = grid_samples(cfg, amplitudes)
-    return sum(((output(cfg, p, r, a, act) - r) ** 2 for r, a in samples), Fraction(0)) / len(samples)
+    In integers: every term ``z = zs / D`` (:func:`_term_scan`, its piece the one holding
+    ``z``) gives ``sigma(z) = (S s_p zs + S t_p D) / (S D)`` (``S`` clearing the slopes and
+    intercepts); with ``v_c, beta`` over ``V``, ``y(r, a) = Y / M``, ``M = V |I| S D`` and
+    ``Y = |I| S D beta V + sum_c v_c V sum_J n_J(r) (S D sigma(z_{c,J,a}))``, so
+    ``L = sum (Y - r M)^2 / (M^2 B)``."""
+    amplitudes = tuple(Fraction(a) for a in amplitudes)
+    keys, zs, pieces, _, D = _term_scan(cfg, act, p, amplitudes, None)
+    (sn, S) = common_denominator([*(q.slope for q in act.pieces), *(q.intercept for q in act.pieces)])
+    slopes, intercepts = sn[:len(act.pieces)], sn[len(act.pieces):]
+    sig = [slopes[q] * z + intercepts[q] * D for z, q in zip(zs, pieces)]
+    (hn, V) = common_denominator([p.beta, *p.v])
+    size, K = cfg.out_size, len(amplitudes)
+    runs = {run: j for j, run in enumerate(runs_in_data(cfg))}
+    M = V * size * S * D
+    total, samples = 0, 0
+    for r in cfg.radii:
+        counts = [(runs[run], n) for run, n in run_counts(cfg, r).items()]
+        for ia in range(K):
+            Y = hn[0] * size * S * D
+            for c in range(cfg.channels):
+                base = c * len(runs)
+                Y += hn[1 + c] * sum(n * sig[(base + j) * K + ia] for j, n in counts)
+            total += (Y - r * M) ** 2
+            samples += 1
+    return Fraction(total, M * M * samples)
+

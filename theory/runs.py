@@ -48,9 +48,10 @@ def run_counts(cfg: Config, r: int) -> dict[Run, int]:
     return dict(Counter(run_at(cfg, i, r) for i in cfg.positions))
 
 
+@lru_cache(maxsize=1024)
 def runs_in_data(cfg: Config) -> tuple[Run, ...]:
     """Distinct runs over all output positions and all radii of ``cfg.radii``, ordered by
-    (length, offsets) so that the empty run comes first."""
+    (length, offsets) so that the empty run comes first (memoised per configuration)."""
     seen = {run for r in cfg.radii for run in run_counts(cfg, r)}
     return tuple(sorted(seen, key=lambda run: (len(run), run)))
 

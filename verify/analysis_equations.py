@@ -77,12 +77,16 @@ def equations(cfg: Config, p: Params, act: PiecewiseLinear) -> tuple[Equation, .
     out = []
     for r in cfg.radii:
         uses = list(_uses(cfg, p, r))
-        kinks = {k for c, run, *_ in uses for k in kink_amplitudes(act, W[c, run], p.b[c], cfg.a_min, cfg.a_max)}
+        used = dict.fromkeys((c, run) for c, run, *_ in uses)  # only these terms are read below
+        kinks = {k for c, run in used for k in kink_amplitudes(act, W[c, run], p.b[c], cfg.a_min, cfg.a_max)}
         cuts = (cfg.a_min, *sorted(kinks), cfg.a_max)
         split = len(cuts) > 2
+        # per term, what does not depend on the sub-interval: scale m, scale m h, m h, the names
+        fixed = [(c, run, head, m, scale * m, scale * m * h, m * h, [f"w[{c},{tap}]" for tap in run], f"b[{c}]")
+                 for c, run, head, h, m in uses]
         for lo, hi in zip(cuts[:-1], cuts[1:]):
             mid = (lo + hi) / 2
-            pieces = {key: act.pieces[act.piece_index(mid * Wj + p.b[key[0]])] for key, Wj in W.items()}
+            pieces = {key: act.pieces[act.piece_index(mid * W[key] + p.b[key[0]])] for key in used}
             slope, value = slope_value(((c, run, h, m) for c, run, _, h, m in uses),
                                        lambda c, run: (pieces[c, run].slope, pieces[c, run].intercept),
                                        lambda c, run: W[c, run], lambda c: p.b[c], p.beta, r, scale)
@@ -90,13 +94,14 @@ def equations(cfg: Config, p: Params, act: PiecewiseLinear) -> tuple[Equation, .
             # the partial derivatives of the same sums, with the regime fixed
             d_slope: dict[str, Fraction] = {}
             d_value: dict[str, Fraction] = {"beta": Fraction(1)}
-            for c, run, head, h, m in uses:
+            for c, run, head, m, sm, smh, mh, taps, bias in fixed:
                 s, t = pieces[c, run].slope, pieces[c, run].intercept
                 if s:
-                    _add(d_slope, head, scale * m * s * W[c, run])
-                    for tap in run:
-                        _add(d_slope, f"w[{c},{tap}]", scale * m * h * s)
-                    _add(d_value, f"b[{c}]", m * h * s)
+                    _add(d_slope, head, sm * s * W[c, run])
+                    tap_coefficient = smh * s
+                    for tap in taps:
+                        _add(d_slope, tap, tap_coefficient)
+                    _add(d_value, bias, mh * s)
                 _add(d_value, head, m * (s * p.b[c] + t))
             where = f", a in [{lo}, {hi}]" if split else ""
             # output units: the error e(a) = value + a slope/scale is affine on [lo, hi], so

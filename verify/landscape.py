@@ -20,7 +20,8 @@ rational) on the training grid:
 4. certify (:func:`check_certificate`, rational arithmetic): every term of ``theta*`` strictly
    inside its piece of ``rho``; the normal equations ``X^T (X x(theta*) - r) = 0`` exactly (so
    ``x(theta*)`` minimises the convex quadratic: ``L(theta*) = L_rho*``); and the forward pass
-   (``theory.network.output``) gives ``L(theta*) = L_rho*`` exactly. By L1b ``theta*`` is then
+   (``theory.landscape.grid_loss``: the run decomposition of ``theory.network.output``, summed
+   in integers) gives ``L(theta*) = L_rho*`` exactly. By L1b ``theta*`` is then
    an exact local minimum of ``L``.
 
 Verdicts: ``global minimum`` (certified and ``L_rho* = 0``; ``theta*`` may then lie on the
@@ -46,19 +47,18 @@ from radiuscnn.theory.landscape import (
     GridRegime,
     RegimeMinimum,
     closest_point,
+    common_denominator,
     lifted_loss,
     design_matrix,
     grid_loss,
     grid_regime,
-    grid_terms,
     lift,
     lifted_names,
-    min_margin,
     normal_residual,
     restrict,
     solve_regime,
     targets,
-    tightest,
+    tightest_term,
     unlift,
 )
 from radiuscnn.theory.network import Params
@@ -89,9 +89,8 @@ def check_certificate(cfg: Config, act: PiecewiseLinear, amplitudes, regime: Gri
     equal. Returns the first failed condition otherwise. ``closed``: accept the closure of
     ``Omega_rho`` (margin ``>= 0``; ``sigma`` is continuous, so the loss is still the lifted
     one there, and with ``regime_loss = 0`` that is a global minimum, but L1b does not apply)."""
-    terms = grid_terms(cfg, act, theta_star, amplitudes, regime)
-    margin = min_margin(terms)
-    worst = tightest(terms)
+    worst = tightest_term(cfg, act, theta_star, amplitudes, regime)
+    margin = None if worst is None else worst.margin
     if worst is not None and (worst.margin < 0 or (worst.margin == 0 and not closed)):
         where = "in the closure of" if closed else "strictly inside"
         return CertificateCheck(False, f"not {where} the regime: {worst.describe()} has margin "
@@ -119,18 +118,19 @@ def _constraints(cfg: Config, act: PiecewiseLinear, regime: GridRegime, signs):
     k, C = cfg.kernel, cfg.channels
     n = 1 + C * (k + 2)
     rows = []
-    for c, run, a in regime.keys:
-        piece = act.pieces[regime.piece(c, run, a)]
+    for (c, run, a), index in zip(regime.keys, regime.pieces):
+        piece = act.pieces[index]
         base, vcol = 1 + c * (k + 1), 1 + C * (k + 1) + c
-        q = [Fraction(0)] * n  # q . x = a U_c[J] + U_c[b] = v_c z
+        q = [Fraction(0)] * n  # q . x = a U_c[J] + U_c[b] = v_c z (a run holds each offset once)
         for t in run:
-            q[base + t + cfg.h_l] += a
-        q[base + k] += 1
+            q[base + t + cfg.h_l] = a
+        q[base + k] = Fraction(1)
         for end, side in ((piece.lo, 1), (piece.hi, -1)):
             if end is None:
                 continue
-            g = [side * signs[c] * v for v in q]
-            g[vcol] -= side * signs[c] * end
+            sign = side * signs[c]
+            g = list(q) if sign == 1 else [-v for v in q]
+            g[vcol] -= sign * end
             rows.append(g)
     for c in range(C):
         g = [Fraction(0)] * n
@@ -139,17 +139,36 @@ def _constraints(cfg: Config, act: PiecewiseLinear, regime: GridRegime, signs):
     return rows
 
 
-def _dot(g, x) -> Fraction:
-    return sum((a * b for a, b in zip(g, x) if a and b), Fraction(0))
+def _smallest_slack_sign(rows, x) -> int:
+    """The sign of ``min_g g . x`` (``-1, 0, 1``), in integers: a row scaled by its positive
+    common denominator and ``x`` by its own keep every sign."""
+    xn, _ = common_denominator(x)
+    sign = 1
+    for g in rows:
+        gn, _ = common_denominator(g)
+        s = sum(a * b for a, b in zip(gn, xn) if a)
+        if s < 0:
+            return -1
+        if s == 0:
+            sign = 0
+    return sign
 
 
-def _lp_point(base, dirs, rows, x_near, tau: float):
+def _float_rows(rows):
+    """The constraint rows as a float array (the LP's only view of them)."""
+    import numpy as np
+
+    return np.array([[float(v) for v in g] for g in rows])
+
+
+def _lp_point(base, dirs, constraints, x_near, tau: float):
     """Float LP: the optimal point ``base + N c`` nearest ``x_near`` in L1 with every slack
-    ``g . x >= tau``; returns ``(c, slacks)`` or ``None`` when infeasible."""
+    ``g . x >= tau`` (``constraints``: the exact rows and their :func:`_float_rows`); returns
+    ``(c, slacks)`` or ``None`` when infeasible."""
     import numpy as np
     from scipy.optimize import linprog
 
-    G = np.array([[float(v) for v in g] for g in rows])
+    G = constraints[1]
     N = np.array([[float(v) for v in u] for u in dirs]).T
     xb, xn = np.array([float(v) for v in base]), np.array([float(v) for v in x_near])
     n, m = N.shape
@@ -180,7 +199,7 @@ def _interior_point(minimum: RegimeMinimum, rows, x_near):
         if found is None:
             return None
         x = _exact_point(minimum.particular, minimum.nullspace, found[0])
-        if min(_dot(g, x) for g in rows) > 0:
+        if _smallest_slack_sign(rows[0], x) > 0:
             return x
     return None
 
@@ -193,12 +212,12 @@ def _closure_point(minimum: RegimeMinimum, rows, x_near):
     if found is None:
         return None
     scale = 1.0 + max(abs(float(v)) for v in x_near)
-    active = [g for g, s in zip(rows, found[1]) if s <= 1e-9 * scale]
+    active = [g for g, s in zip(rows[0], found[1]) if s <= 1e-9 * scale]
     sub = restrict(minimum.particular, minimum.nullspace, active)
     if sub is None:
         return None
     x = closest_point(*sub, x_near)
-    return x if min(_dot(g, x) for g in rows) >= 0 else None
+    return x if _smallest_slack_sign(rows[0], x) >= 0 else None
 
 
 @dataclass(frozen=True)
@@ -226,7 +245,7 @@ def polish(cfg: Config, act: PiecewiseLinear, p: Params, amplitudes) -> Polished
     x_star = minimum.project(x)
     theta = unlift(cfg, x_star, p)
     if theta is not None:
-        worst = tightest(grid_terms(cfg, act, theta, amplitudes, regime))
+        worst = tightest_term(cfg, act, theta, amplitudes, regime)
         if worst is None or worst.margin > 0:
             return Polished(regime, minimum, x, x_star, theta, True, "projection", None)
         violation = worst.describe()
@@ -235,6 +254,7 @@ def polish(cfg: Config, act: PiecewiseLinear, p: Params, amplitudes) -> Polished
     if any(v == 0 for v in p.v):
         return Polished(regime, minimum, x, x_star, None, False, "none", violation)
     rows = _constraints(cfg, act, regime, [1 if v > 0 else -1 for v in p.v])
+    rows = (rows, _float_rows(rows))
     for finder, interior, method in ((_interior_point, True, "interior point (LP)"),
                                      (_closure_point, False, "boundary point (LP)")):
         found = finder(minimum, rows, x_star)
@@ -315,13 +335,13 @@ def certify(cfg: Config, p: Params, amplitudes, gap_tol: float = 1e-3, index: in
     X, y = design_matrix(cfg, act, pol.regime, amplitudes), targets(cfg, amplitudes)
     loss = lifted_loss(X, y, pol.x)  # = the forward pass (regime_loss_at); tests check it
     gap = loss - loss_star
-    trained_margin = min_margin(grid_terms(cfg, act, p, amplitudes))
+    tight = tightest_term(cfg, act, p, amplitudes)
+    trained_margin = None if tight is None else tight.margin
     grad = gradient(cfg, act, pol.regime, p, amplitudes)
     gnorm = math.sqrt(sum(float(g) ** 2 for g in grad.values()))
     common = dict(index=index, regime_loss=loss_star, loss=loss, gap=gap, trained_margin=trained_margin,
                   gradient_norm=gnorm, method=pol.method, rank=pol.minimum.rank,
                   nullity=len(pol.minimum.nullspace), x=pol.x, x_star=pol.x_star)
-    tight = tightest(grid_terms(cfg, act, p, amplitudes))
     pressed = tight.describe() if tight is not None else "-"
     if pol.theta_star is None or (not pol.interior and loss_star != 0):
         return Landscape(verdict="regime boundary", distance=None, margin=None, theta_star=None, boundary_term=pressed,
