@@ -114,7 +114,7 @@ class Impossibility:
         return self.applies and all(c.independent for c in self.checks)
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=4096)
 def impossibility(cfg: Config, name: str, heads: tuple[str, ...] = ("gap", "fc")) -> Impossibility:
     """The analytic-continuation argument, with the ``a = 0`` step checked by SymPy for each
     head in ``heads``."""

@@ -202,7 +202,7 @@ class LowerBound:
     reason: str
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=4096)
 def one_channel_lower_bound(cfg: Config, name: str) -> LowerBound:
     """Derive, for PL ``sigma = name``, whether a single channel can be exact on ``cfg``."""
     sigma = piecewise_linear(name, cfg.alpha)
@@ -320,7 +320,7 @@ def _proved_counters(cfg: Config, name: str, sigma: PiecewiseLinear) -> dict[int
     return out
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=4096)  # a sweep: kernels x paddings x activations
 def width_detail(cfg: Config, name: str) -> WidthDetail:
     """Derive the minimal width for activation ``name`` on ``cfg`` (interval amplitudes).
 
