@@ -58,7 +58,10 @@ class RunPlan:
     (R,) radii; GAP ``weights`` (R, nJ) = n_J(r)/|I|. FC: output positions with the same runs
     for every radius form one group (``position_group`` (|I|,), G groups: most positions see
     the empty or the full run throughout); ``cell_run`` (R G,) is the code ``r nJ + J(r, g)`` of
-    each (radius, group) cell, radius-major."""
+    each (radius, group) cell, radius-major. The sums over groups and runs are sparse 0/1
+    products (CSR, terms added in index order): ``pool`` (G x |I|: positions into groups),
+    ``spread`` (R nJ x G: group g into run ``J(r, g)`` of every radius) and ``gather``
+    (G x R nJ: the gradient's way back, summed over radii)."""
 
     cfg: Config
     mask: torch.Tensor
@@ -71,6 +74,9 @@ class RunPlan:
     mask_T: torch.Tensor | None = None
     weights_T: torch.Tensor | None = None
     cell_group: torch.Tensor | None = None
+    pool: torch.Tensor | None = None
+    spread: torch.Tensor | None = None
+    gather: torch.Tensor | None = None
 
     def __post_init__(self) -> None:
         scaled = self.amps[None, :, None] * self.mask.T[:, None, :]  # (K, A, nJ): a mask[J, t]
@@ -82,6 +88,10 @@ class RunPlan:
         if self.cell_run is not None:
             groups = self.cell_run.numel() // self.target.numel()
             object.__setattr__(self, "cell_group", torch.arange(groups).repeat(self.target.numel()))
+            P, RnJ, dtype = self.position_group.numel(), self.target.numel() * self.mask.shape[0], self.mask.dtype
+            object.__setattr__(self, "pool", _csr(self.position_group, torch.arange(P), (groups, P), dtype))
+            object.__setattr__(self, "spread", _csr(self.cell_run, self.cell_group, (RnJ, groups), dtype))
+            object.__setattr__(self, "gather", _csr(self.cell_group, self.cell_run, (groups, RnJ), dtype))
 
     @property
     def samples(self) -> int:
@@ -118,6 +128,20 @@ def plan(cfg: Config, data: Dataset) -> RunPlan | None:
     profiles, group = torch.unique(run.T, dim=0, return_inverse=True)  # (G, R): runs per group
     cell_run = (torch.arange(len(radii))[:, None] * nJ + profiles.T).flatten()
     return RunPlan(cfg, mask.to(dtype).contiguous(), amps, target, None, cell_run, group)
+
+
+def _csr(rows: torch.Tensor, cols: torch.Tensor, shape: tuple[int, int], dtype: torch.dtype) -> torch.Tensor:
+    """The 0/1 matrix with ones at ``(rows[i], cols[i])`` as CSR, columns ascending in each row:
+    ``csr @ X`` sums the rows of ``X`` named in a row, one after another in column order."""
+    import warnings
+
+    order = torch.argsort(rows * shape[1] + cols, stable=True)
+    rows, cols = rows[order], cols[order]
+    crow = torch.zeros(shape[0] + 1, dtype=torch.int64)
+    crow[1:] = torch.cumsum(torch.bincount(rows, minlength=shape[0]), 0)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
+        return torch.sparse_csr_tensor(crow, cols, torch.ones(len(cols), dtype=dtype), shape, check_invariants=True)
 
 def _mm(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """``a @ b`` for a contiguous ``b`` (a transposed operand changes BLAS's summation order),
@@ -183,10 +207,8 @@ def _activations(cfg: Config, z: torch.Tensor, segments: Segments | None):
 def _run_head(p: RunPlan, V: torch.Tensor, E: int, C: int) -> torch.Tensor:
     """FC: the head weights collected by run, ``U_{c,r,J}`` as (E, R, C nJ)."""
     R, nJ = p.target.numel(), p.mask.shape[0]
-    groups = torch.zeros(p.cell_group.numel() // R, E * C, dtype=V.dtype)
-    groups.index_add_(0, p.position_group, V.reshape(E * C, -1).T.contiguous())  # (G, EC): sum of V over a group
-    cells = groups.index_select(0, p.cell_group)  # (R G, EC)
-    U = torch.zeros(R * nJ, E * C, dtype=V.dtype).index_add_(0, p.cell_run, cells)
+    groups = torch.sparse.mm(p.pool, V.reshape(E * C, -1).T.contiguous())  # (G, EC): sum of V over a group
+    U = torch.sparse.mm(p.spread, groups)  # (R nJ, EC)
     return U.reshape(R, nJ, E, C).permute(2, 0, 3, 1).contiguous().reshape(E, R, C * nJ)  # contiguous: bmm is slow on strides
 
 
@@ -240,8 +262,8 @@ def gradient(cfg: Config, p: RunPlan, params: Ensemble, d, saved, out: Ensemble)
         R = p.target.numel()
         g_U = torch.bmm(g_y.transpose(1, 2), u)  # (E, R, C nJ): sum_a g_y u
         by_run = g_U.reshape(E, R, C, nJ).permute(1, 3, 0, 2).contiguous().reshape(R * nJ, E * C)
-        g_group = by_run.index_select(0, p.cell_run).reshape(R, -1, E * C).sum(dim=0)  # (G, EC)
-        out["V"].reshape(E * C, -1).copy_(g_group.index_select(0, p.position_group).T)
+        g_group = torch.sparse.mm(p.gather, by_run)  # (G, EC)
+        torch.index_select(g_group.T.contiguous(), 1, p.position_group, out=out["V"].reshape(E * C, -1))
         g_u = torch.bmm(g_y, head)  # (E, A, C nJ): sum_r g_y U
         g_z = g_u.reshape(E, A, C, nJ).permute(0, 2, 1, 3).mul(du).reshape(E, C, A * nJ)
     torch.sum(g_z, dim=-1, out=out["b"])
