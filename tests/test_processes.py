@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from radiuscnn.numeric.ensemble import TrainConfig, train
-from radiuscnn.numeric.processes import Background, WorkerDied
+from radiuscnn.numeric.processes import STARTED, Background, WorkerDied
 from radiuscnn.theory.config import Config
 
 
@@ -69,10 +69,12 @@ def test_a_queued_call_can_be_taken_back_and_a_started_one_cannot():
     """Two processes share one job list: the parent takes back what the worker has not
     started (and the worker then skips it), and waits for what it has."""
     with Background() as worker:
-        worker.submit("busy", time.sleep, 1.0)
+        worker.submit("busy", time.sleep, 1.5)
         worker.submit("queued", math.sqrt, 9.0)
         worker.submit("later", math.sqrt, 16.0)
-        time.sleep(0.5)  # the worker is inside "busy"
+        deadline = time.monotonic() + 20
+        while worker._claims[0] != STARTED and time.monotonic() < deadline:
+            time.sleep(0.05)  # until the worker is inside "busy" (a slow start on a loaded machine)
         assert not worker.take("busy")
         assert worker.run_here("queued") == 3.0  # taken back, computed here
         assert "queued" not in worker
