@@ -111,23 +111,40 @@ class Background:
     def __contains__(self, name: str) -> bool:
         return name in self._calls
 
-    def take(self, name: str) -> bool:
-        """Take the call ``name`` back if the worker has not started it: it is then the
-        caller's to run (:meth:`run_here`) and the worker skips it. ``False``: the worker has
-        it (or had it); wait for :meth:`result`."""
-        return name in self._calls and _claim(self._claims, self._calls[name][1], TAKEN)
+    def call(self, name: str) -> tuple[Callable, tuple]:
+        """The function and arguments queued as ``name``."""
+        _, _, fn, args = self._calls[name]
+        return fn, args
+
+    def take(self, name: str) -> tuple[Callable, tuple] | None:
+        """Take the call ``name`` back if the worker has not started it: it leaves the queue
+        (the worker skips it) and its ``(fn, args)`` are returned for the caller to run.
+        ``None``: the worker has it (or had it); wait for :meth:`result`."""
+        if name not in self._calls or not _claim(self._claims, self._calls[name][1], TAKEN):
+            return None
+        _, _, fn, args = self._calls.pop(name)
+        return fn, args
 
     def run_here(self, name: str) -> Any:
         """Run the call ``name`` in this process if it can still be taken back (one thread,
-        as in the worker), else wait for the worker's result: the same value either way."""
-        if self.take(name):
-            _, _, fn, args = self._calls.pop(name)
-            with torch_threads(1):
-                return fn(*args)
-        return self.result(name)
+        as in the worker), else wait for the worker's result: the same value either way. If
+        the worker has died, the call runs here too (the calls are pure: the same value), so
+        no work is lost with the worker."""
+        taken = self.take(name)
+        if taken is None:
+            _, _, fn, args = self._calls[name]
+            try:
+                return self.result(name)
+            except WorkerDied:
+                taken = fn, args
+        fn, args = taken
+        with torch_threads(1):
+            return fn(*args)
 
     def result(self, name: str) -> Any:
-        """The return value of the call ``name`` (its exception is raised here)."""
+        """The return value of the call ``name`` (its exception is raised here). A dead worker
+        raises :class:`WorkerDied` (the pool's silent replacement is stopped at once, so the
+        calls left are never half-done in the background)."""
         call = self._calls.pop(name)[0]
         while True:
             try:
@@ -135,6 +152,7 @@ class Background:
             except multiprocessing.TimeoutError:
                 dead = [w for w in self._workers if not w.is_alive()]
                 if dead:  # killed (out of memory, SIGKILL): its calls are lost, never wait for them
+                    self._pool.terminate()
                     raise WorkerDied(f"the background worker (pid {dead[0].pid}) died with exit code "
                                      f"{dead[0].exitcode} before {name!r} finished") from None
                 continue

@@ -57,11 +57,16 @@ def background_jobs(ctx: Context) -> list[tuple[str, object, tuple]]:
 
 
 def run_job(ctx: Context, name: str, fn, *args):
-    """``fn(*args)``, or the background worker's result for the job ``name`` (module
-    :func:`background_jobs`)."""
+    """``fn(*args)`` on one thread, or the background worker's result for the job ``name``
+    (:func:`background_jobs`), which must be the same call."""
+    from radiuscnn.numeric.processes import torch_threads
+
     if ctx.background is not None and name in ctx.background:
+        if ctx.background.call(name) != (fn, args):
+            raise RuntimeError(f"job {name!r}: the queued call is not the one asked for")
         return ctx.background.run_here(name)
-    return fn(*args)
+    with torch_threads(1):
+        return fn(*args)
 
 
 def collect_explore(ctx: Context) -> dict:

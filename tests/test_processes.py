@@ -75,8 +75,27 @@ def test_a_queued_call_can_be_taken_back_and_a_started_one_cannot():
         deadline = time.monotonic() + 20
         while worker._claims[0] != STARTED and time.monotonic() < deadline:
             time.sleep(0.05)  # until the worker is inside "busy" (a slow start on a loaded machine)
-        assert not worker.take("busy")
+        assert worker.take("busy") is None
+        assert worker.call("queued") == (math.sqrt, (9.0,))
         assert worker.run_here("queued") == 3.0  # taken back, computed here
         assert "queued" not in worker
         assert worker.result("later") == 4.0  # the worker skipped "queued" and ran "later"
         assert worker.run_here("busy") is None  # started there: run_here waits for it
+
+
+def test_run_here_runs_the_calls_of_a_dead_worker_here():
+    """No work is lost with the worker: after a SIGKILL, run_here computes the call itself
+    (the calls are pure, so the value is the one the worker would have returned)."""
+    import os
+    import signal
+
+    with Background() as worker:
+        worker.submit("slow", time.sleep, 30)
+        worker.submit("next", math.sqrt, 25.0)
+        deadline = time.monotonic() + 20
+        while worker._claims[0] != STARTED and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.kill(worker._workers[0].pid, signal.SIGKILL)
+        start = time.perf_counter()
+        assert worker.run_here("next") == 5.0
+        assert time.perf_counter() - start < 3.0
