@@ -74,6 +74,7 @@ def collect_explore(ctx: Context) -> dict:
     engine derives per k (theory.explore: runs, rank, A1 counter, A4 widths, edge-case flags)
     and what training finds per k (verify.explore_train: success, families, checks)."""
     from radiuscnn.theory.explore import kernel_rows
+    from radiuscnn.verify.explore_train import trained_row
 
     cfg = ctx.cfg
     rows = []
@@ -89,8 +90,6 @@ def collect_explore(ctx: Context) -> dict:
             "flag_reasons": {f["flag"]: f["reason"] for f in j["flags"]},
         })
     out: dict[str, Any] = {"rows": rows, "activation": cfg.activation, "source": "radiuscnn.theory.explore.kernel_rows"}
-    from radiuscnn.verify.explore_train import trained_row
-
     tsweep = explore_tcfg(ctx)
     out["sweep"] = {"status": "ok", "function": "radiuscnn.verify.explore_train.trained_columns",
                     "train_config": tsweep.to_json()}
