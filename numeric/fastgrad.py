@@ -74,6 +74,7 @@ class RunPlan:
     mask_T: torch.Tensor | None = None
     weights_T: torch.Tensor | None = None
     cell_group: torch.Tensor | None = None
+    amp_cells: torch.Tensor | None = None
     pool: torch.Tensor | None = None
     spread: torch.Tensor | None = None
     gather: torch.Tensor | None = None
@@ -82,6 +83,10 @@ class RunPlan:
         scaled = self.amps[None, :, None] * self.mask.T[:, None, :]  # (K, A, nJ): a mask[J, t]
         object.__setattr__(self, "scaled", scaled.reshape(self.mask.shape[1], -1).contiguous())
         object.__setattr__(self, "mask_T", self.mask.T.contiguous())
+        A, nJ = self.amps.numel(), self.mask.shape[0]
+        # a per (amplitude, run) cell, laid out like g_z's rows: broadcasting over a short inner
+        # axis is what costs, an elementwise product of equal shapes does not (same values)
+        object.__setattr__(self, "amp_cells", self.amps[:, None].expand(A, nJ).contiguous())
         if self.weights is not None:
             object.__setattr__(self, "weights", self.weights.contiguous())
             object.__setattr__(self, "weights_T", self.weights.T.contiguous())
@@ -267,7 +272,7 @@ def gradient(cfg: Config, p: RunPlan, params: Ensemble, d, saved, out: Ensemble)
         g_u = torch.bmm(g_y, head)  # (E, A, C nJ): sum_r g_y U
         g_z = g_u.reshape(E, A, C, nJ).permute(0, 2, 1, 3).mul(du).reshape(E, C, A * nJ)
     torch.sum(g_z, dim=-1, out=out["b"])
-    g_WJ = (g_z.reshape(E * C, A, nJ) * p.amps.reshape(1, A, 1)).sum(dim=1)  # sum_a a g_z: (EC, nJ)
+    g_WJ = (g_z.reshape(E * C, A, nJ) * p.amp_cells).sum(dim=1)  # sum_a a g_z: (EC, nJ)
     torch.sum(g_WJ.reshape(E * C, 1, nJ) * p.mask_T, dim=-1, out=out["w"].reshape(E * C, -1))
 
 
