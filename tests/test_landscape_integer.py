@@ -141,3 +141,16 @@ def test_output_at_kinks_edge_cases(name):
             got = output_at_kinks(beta, b, gs, act, lo, hi)
             assert got[0][0] == lo and got[-1][0] == hi
             assert all(y == direct(a, gs) for a, y in got)
+
+
+def test_parameters_that_do_not_fit_the_configuration_are_refused():
+    """Two channels' parameters for a one-channel configuration (or a filter of the wrong
+    length) are an error, never a loss computed from part of the parameters."""
+    cfg, act = CASES[0][0], piecewise_linear("relu")
+    two = random_params(CASES[1][0].with_(kernel=cfg.kernel), random.Random(3), dyadic=False)
+    with pytest.raises(ValueError):
+        L.grid_loss(cfg, act, two, (Fraction(1, 2), Fraction(3, 2)))
+    one = random_params(cfg, random.Random(4), dyadic=False)
+    short = Params(w=tuple(row[:-1] for row in one.w), b=one.b, beta=one.beta, v=one.v)
+    with pytest.raises(ValueError):
+        L.grid_loss(cfg, act, short, (Fraction(1, 2), Fraction(3, 2)))

@@ -165,7 +165,10 @@ def test_integer_rows_are_the_definition_rows():
     rng = np.random.default_rng(11)
     for cfg, name, C in [(Config(size=9, kernel=3, radii=(0, 1, 2), amplitude=(F(1, 2), F(3))), "hardtanh", 2),
                          (Config(size=7, kernel=4, radii=(1, 2), padding="valid"), "leaky_relu", 1),
-                         (Config(size=9, kernel=5, radii=(2, 3), padding="circular"), "abs", 2)]:
+                         (Config(size=9, kernel=5, radii=(2, 3), padding="circular"), "abs", 2),
+                         # denominators past int64: the rows must not wrap around
+                         (Config(size=15, kernel=7, radii=(3, 4), amplitude=(F(1, 1200000000000000015), F(1))), "relu", 1),
+                         (Config(size=9, kernel=3, radii=(1, 2, 3), amplitude=(F(1, 2**61 - 1), F(1))), "leaky_relu", 2)]:
         sigma = piecewise_linear(name)
         s = _Search(cfg, sigma, C, 10, 10)
         for _ in range(5):
@@ -176,3 +179,8 @@ def test_integer_rows_are_the_definition_rows():
             bub, beq = s.bound_rows()
             want_ub, want_eq = definition_rows(cfg, s.lay, sigma, s.terms, s.after, pieces, signs)
             assert clean(ub) == clean(want_ub + bub) and clean(eq) == clean(want_eq + beq)
+            for r in s.after.get(depth, ()):  # the float rows: the rationals, correctly rounded
+                block = s.float_equations(r, pieces, signs)
+                rows = s.equation_rows(r, pieces, signs)[0]
+                want = [float(F(v, s.L)) for row in rows for _, v in sorted(row.items())]
+                assert list(block.value) == want

@@ -37,7 +37,7 @@ from sympy.polys.matrices import DomainMatrix
 
 from radiuscnn.theory.activations import PiecewiseLinear
 from radiuscnn.theory.config import Config, ConfigError
-from radiuscnn.theory.network import Params
+from radiuscnn.theory.network import Params, check_shapes
 from radiuscnn.theory.rational import common_denominator
 from radiuscnn.theory.runs import Run, run_counts, runs_in_data
 
@@ -157,6 +157,9 @@ def _term_scan(cfg: Config, act: PiecewiseLinear, p: Params, amplitudes, regime:
     (``regime``'s, else the one holding ``z``, the left one at a breakpoint) ``margins[i] / D``
     (``None`` for a piece without finite end). ``D`` clears the amplitudes, the filter taps,
     the biases and the breakpoints, so every comparison is one of integers."""
+    check_shapes(cfg, p)
+    if p.channels != cfg.channels:
+        raise ValueError(f"parameters of {p.channels} channel(s) for a configuration of {cfg.channels}")
     amplitudes = tuple(Fraction(a) for a in amplitudes)
     keys = term_keys(cfg, amplitudes)
     (an, A), runs = common_denominator(amplitudes), runs_in_data(cfg)

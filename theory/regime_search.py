@@ -63,6 +63,8 @@ MAX_LEAVES = 1100   # exhaustive search only when sign patterns x P^terms is at 
 MAX_LPS = 2500      # floating-point LPs of an exhaustive search
 FIND_LPS = 40       # LPs spent looking for a construction when exhaustion is refused up front
 MAX_EXACT = 600
+INT64_SAFE = 2**62  # integer rows stay int64 while every sum is below this, else Python ints
+FLOAT_EXACT = 2**53  # integers up to this are exact in float64
 
 
 @dataclass(frozen=True)
@@ -187,7 +189,11 @@ def _equation_parts(cfg, lay, sigma, r, terms, L) -> np.ndarray:
     per = [[(_integer(piece.slope, L), _integer(Fraction(piece.slope) / cfg.out_size, L),
              _integer(Fraction(piece.intercept) * sgn / cfg.out_size, L)) for sgn in (1, -1)]
            for piece in sigma.pieces]
-    parts = np.zeros((len(terms), len(sigma.pieces), 2, 2, lay.n), dtype=np.int64)
+    # int64 while every sum of parts (and the beta coefficient L) stays far below 2^63; beyond
+    # that (huge denominators: amplitudes like 1/(2^61 - 1)) Python integers, never a wrap-around
+    biggest = max(abs(x) for signed in per for triple in signed for x in triple)
+    bound = L + biggest * sum(counts[J] for _, J in terms)
+    parts = np.zeros((len(terms), len(sigma.pieces), 2, 2, lay.n), dtype=np.int64 if bound < INT64_SAFE else object)
     for j, (c, J) in enumerate(terms):
         n = counts[J]
         for p, signed in enumerate(per):
@@ -199,9 +205,18 @@ def _equation_parts(cfg, lay, sigma, r, terms, L) -> np.ndarray:
     return parts
 
 
+def _rounded(values, L: int) -> np.ndarray:
+    """``v / L`` for integers ``v`` as float64, each the correctly rounded rational
+    (``float(Fraction(v, L))``): one float division when ``v`` and ``L`` are exact in float64,
+    else Python's ``int / int`` (itself correctly rounded)."""
+    values = np.asarray(values)
+    if values.dtype != object and L <= FLOAT_EXACT and (values.size == 0 or np.abs(values).max() <= FLOAT_EXACT):
+        return values.astype(np.float64) / L
+    return np.array([int(v) / L for v in values.tolist()], dtype=np.float64)
+
+
 def _float_rows(rows: list[dict], L: int) -> RowBlock:
-    """Integer rows ``{column: L coef}`` of ``coef . x <= 0`` as float rows; ``v / L`` in
-    float64 is the correctly rounded value of the rational, as ``float(Fraction(v, L))``."""
+    """Integer rows ``{column: L coef}`` of ``coef . x <= 0`` as float rows (:func:`_rounded`)."""
     starts, index, value = [], [], []
     for row in rows:
         starts.append(len(index))
@@ -210,7 +225,7 @@ def _float_rows(rows: list[dict], L: int) -> RowBlock:
                 index.append(j)
                 value.append(v)
     return RowBlock(np.full(len(rows), -np.inf), np.zeros(len(rows)), starts, index,
-                    np.asarray(value, dtype=np.float64) / L)
+                    _rounded(np.array(value, dtype=object), L))
 
 
 def _exact_rows(rows: list[dict], rhs: list[int], L: int) -> list[tuple[dict, Fraction]]:
@@ -281,11 +296,12 @@ class _Search:
         return [{int(j): int(row[j]) for j in np.flatnonzero(row)} for row in sums], [0, r * self.L]
 
     def float_equations(self, r: int, pieces, signs) -> RowBlock:
-        """:meth:`equation_sums` as float equality rows (``v / L``: the rounded rationals)."""
+        """:meth:`equation_sums` as float equality rows (``v / L``: the rounded rationals,
+        :func:`_rounded`)."""
         sums = self.equation_sums(r, pieces, signs)
         rows, cols = np.nonzero(sums)
         rhs = np.array([0.0, float(r)])
-        return RowBlock(rhs, rhs, np.searchsorted(rows, [0, 1]), cols, sums[rows, cols] / self.L)
+        return RowBlock(rhs, rhs, np.searchsorted(rows, [0, 1]), cols, _rounded(sums[rows, cols], self.L))
 
     def exact_system(self, pieces, signs) -> tuple[list, list]:
         """The exact rows ``(ub, eq)`` of the node with assignment ``pieces`` (its first
