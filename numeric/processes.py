@@ -63,13 +63,20 @@ def _worker_start(parent: int, claims) -> None:
     worker_init(parent)
 
 
-def _claim(claims, slot: int, state: int) -> bool:
-    """Move call ``slot`` from PENDING to ``state`` (atomic); ``False`` if it has left PENDING."""
-    with claims.get_lock():
+def _claim(claims, slot: int, state: int, timeout: float | None = None) -> bool:
+    """Move call ``slot`` from PENDING to ``state`` (atomic); ``False`` if it has left PENDING,
+    or if the lock is not had within ``timeout`` seconds (a worker killed while holding it:
+    the caller then waits for :meth:`Background.result`, which reports the dead worker)."""
+    lock = claims.get_lock()
+    if not lock.acquire(True, timeout):  # timeout None: wait as long as it takes
+        return False
+    try:
         if claims[slot] != PENDING:
             return False
         claims[slot] = state
         return True
+    finally:
+        lock.release()
 
 
 class _Taken:
@@ -120,7 +127,7 @@ class Background:
         """Take the call ``name`` back if the worker has not started it: it leaves the queue
         (the worker skips it) and its ``(fn, args)`` are returned for the caller to run.
         ``None``: the worker has it (or had it); wait for :meth:`result`."""
-        if name not in self._calls or not _claim(self._claims, self._calls[name][1], TAKEN):
+        if name not in self._calls or not _claim(self._claims, self._calls[name][1], TAKEN, timeout=5.0):
             return None
         _, _, fn, args = self._calls.pop(name)
         return fn, args
