@@ -42,17 +42,14 @@ def background_jobs(ctx: Context) -> list[tuple[str, object, tuple]]:
     sweep from the largest k down, then D1's GAP trainings. The collectors here take the jobs
     from the other end (k = 1 up, GAP first) when the worker has not started them
     (``Background.run_here``): the same calls, the same numbers, wherever they run."""
-    from radiuscnn.verify.converged_2d import d1_part, d1_parts
     from radiuscnn.verify.explore_train import trained_row
 
-    _, (cfg2, tcfg2, engine), _ = d1_training(ctx)
-    parts = d1_parts(cfg2)
-    d1 = {part: (f"d1:{part}", d1_part, (cfg2, tcfg2, part, engine)) for part in parts}
+    d1 = d1_jobs(ctx)
     jobs = [d1[p] for p in ("fc_default_init", "fc_regime_init")]
     if ctx.cfg.dim == 1:  # the kernel sweep is a 1D section
         tsweep = explore_tcfg(ctx)
         jobs += [(f"explore:{k}", trained_row, (ctx.cfg, k, tsweep)) for k in reversed(explore_kernels(ctx))]
-    jobs += [d1[p] for p in reversed(parts) if p.startswith("gap")]
+    jobs += [d1[p] for p in reversed(list(d1)) if p.startswith("gap")]
     return jobs
 
 
@@ -156,34 +153,37 @@ def collect_d2(ctx: Context) -> dict:
     return {"claim": d2.to_json(), **patterns_json(ctx.cfg2), **d2_json(ctx.cfg2)}
 
 
-def d1_training(ctx: Context) -> tuple:
-    """The D1 trained comparison on this report's inputs as ``(function, args, train config)``:
-    every --seeds member of each variant, D1_STEPS_FACTOR x --steps steps, D1_ENGINE."""
-    from radiuscnn.verify.converged_2d import d1_trained
+def d1_tcfg(ctx: Context):
+    """The D1 trained comparison's budget: every --seeds member of each variant,
+    D1_STEPS_FACTOR x --steps steps (on D1_ENGINE)."""
+    return ctx.tcfg.with_(steps=D1_STEPS_FACTOR * ctx.tcfg.steps)
 
-    tcfg2 = ctx.tcfg.with_(steps=D1_STEPS_FACTOR * ctx.tcfg.steps)
-    return d1_trained, (ctx.cfg2, tcfg2, D1_ENGINE), tcfg2
+
+def d1_jobs(ctx: Context) -> dict[str, tuple[str, object, tuple]]:
+    """``{part: (job name, function, args)}`` of :func:`verify.converged_2d.d1_part` for every
+    D1 part that applies to the 2D configuration."""
+    from radiuscnn.verify.converged_2d import d1_part, d1_parts
+
+    return {part: (f"d1:{part}", d1_part, (ctx.cfg2, d1_tcfg(ctx), part, D1_ENGINE)) for part in d1_parts(ctx.cfg2)}
 
 
 def collect_d1(ctx: Context) -> dict:
     """D1 on the 2D configuration: GAP error floor and FC ring law (the registry's D1
     evidence, theory.disk, exact), and trained 2D networks compared with them
-    (:func:`d1_training`, one job per :data:`verify.converged_2d.D1_PARTS`: numerical
+    (:func:`d1_jobs`, one job per :data:`verify.converged_2d.D1_PARTS`: numerical
     training, exact per-network verdicts; a job may run in the background worker,
     :func:`background_jobs`)."""
-    from radiuscnn.verify.converged_2d import d1_part, d1_parts
-
     cfg2 = ctx.cfg2
     evidence = ctx.claim("D1").evidence
     out = {"config": cfg2.to_json(), "M": cfg2.M, "n_outputs": cfg2.n_outputs, "gap": evidence["gap"],
            "fc": evidence["fc"], "d2": collect_d2(ctx)}
-    _, (_, tcfg2, engine), _ = d1_training(ctx)
+    tcfg2 = d1_tcfg(ctx)
     value: dict = {}
     try:
-        for part in d1_parts(cfg2):
+        for part, (name, fn, args) in d1_jobs(ctx).items():
             ctx.stages.stage(f"two dimensions (D1): training {part.replace('_', ' ')} "
                              f"({tcfg2.seeds} networks, {tcfg2.steps} steps)")
-            value.update(run_job(ctx, f"d1:{part}", d1_part, cfg2, tcfg2, part, engine))
+            value.update(run_job(ctx, name, fn, *args))
     except Exception as error:  # noqa: BLE001 - the exact part stands on its own
         out["trained"] = {"status": "error", "reason": f"{type(error).__name__}: {error}"}
         return out

@@ -44,7 +44,6 @@ that hits either says so (``status = 'cut'``) and proves nothing about infeasibi
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -57,6 +56,7 @@ from radiuscnn.theory.config import Config
 from radiuscnn.theory.float_lp import IncrementalLP, RowBlock
 from radiuscnn.theory.network import Params
 from radiuscnn.theory.proof import Verdict, prove
+from radiuscnn.theory.rational import common_denominator
 from radiuscnn.theory.runs import Run, run_counts
 
 MAX_LEAVES = 1100   # exhaustive search only when sign patterns x P^terms is at most this
@@ -144,7 +144,7 @@ def _denominator(cfg: Config, sigma: PiecewiseLinear) -> int:
     for piece in sigma.pieces:
         values += [Fraction(x) for x in (piece.lo, piece.hi) if x is not None]
         values += [Fraction(piece.slope) / cfg.out_size, Fraction(piece.intercept) / cfg.out_size]
-    return math.lcm(*(x.denominator for x in values))
+    return common_denominator(values)[1]
 
 
 def _integer(x, L: int) -> int:

@@ -47,7 +47,6 @@ from radiuscnn.theory.landscape import (
     GridRegime,
     RegimeMinimum,
     closest_point,
-    common_denominator,
     lifted_loss,
     design_matrix,
     grid_loss,
@@ -62,6 +61,7 @@ from radiuscnn.theory.landscape import (
     unlift,
 )
 from radiuscnn.theory.network import Params
+from radiuscnn.theory.rational import common_denominator
 
 VERDICTS = ("global minimum", "local minimum", "regime boundary", "descending")
 SHORT = {"global minimum": "global", "local minimum": "local", "regime boundary": "boundary",
