@@ -5,7 +5,8 @@ GAP, radii 0..14, amplitude [0.5, 1.5] on an 11-point grid) for ``--steps`` (500
 Adam steps in float32, two ways:
 
 * ensemble: ``numeric.ensemble.train``, all members in one tensor program, on both engines:
-  'autograd' (the reference over the window dedupe; the float32 default) and 'fast'
+  'autograd' (the reference over the window dedupe, its gradient by ``numeric.window_grad``;
+  the float32 default) and 'fast'
   (``numeric.fastgrad``: closed-form gradients on the factored run decomposition);
 * loop: ``numeric.ensemble.train_solo``, an ``nn.Module`` + ``torch.optim.Adam`` per network in
   a Python loop. The loop is timed on the first ``--loop`` (32) networks only and scaled, since
@@ -63,9 +64,9 @@ def flops_per_step(cfg: Config, amplitudes: int, engine: str) -> int:
     fast (factored): run sums 2CKnJ, z 2CAnJ, sigma and sigma' 2CAnJ, head s 2CAnJ, y 2ARnJ,
     residual and g_y 3AR; back: g_s 2ARnJ, g_v 2CAnJ, g_z 2CAnJ, g_b CAnJ, a-weighted sum
     2CAnJ, g_w 2CnJK (nJ distinct runs).
-    autograd (window dedupe): z 2PKC, sigma CP, s 2PC, y 2BP, loss 3B; back: the transposed
-    products 2BP + 2PKC (g_w) + 2PKC (g_U, which autograd computes although U is data),
-    2PC (g_v, g_act), CP (relu mask), CP (g_b) (P distinct windows)."""
+    autograd (window dedupe, gradient by ``numeric.window_grad``): z 2PKC, sigma CP, s 2PC,
+    y 2BP, loss 3B; back: the transposed products 2BP (g_s) + 2PKC (g_w), 2PC (g_v, g_act),
+    CP (relu mask), CP (g_b) (P distinct windows)."""
     from radiuscnn.numeric import fastgrad, windows
     from radiuscnn.numeric.model import param_shapes
     import math as _m
@@ -80,7 +81,7 @@ def flops_per_step(cfg: Config, amplitudes: int, engine: str) -> int:
     else:
         P, B = windows.plan(cfg, data.x).distinct, A * R
         fwd = 2 * P * K * C + 3 * C * P + 2 * B * P + 3 * B
-        back = 2 * B * P + 4 * P * K * C + 4 * C * P
+        back = 2 * B * P + 2 * P * K * C + 4 * C * P
     return fwd + back + 10 * n_params
 
 

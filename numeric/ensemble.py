@@ -26,9 +26,12 @@ Engines: 'fast' (``numeric.fastgrad``: closed-form gradients on the factored run
 decomposition, a packed in-place Adam/GD; about 4x faster per network-step at E = 256
 (``benchmarks/ensemble_vs_loop.py``), and a
 member's values do not depend on the other members', so it trains the same in any ensemble up
-to rounding) and 'autograd' (the reference below). They agree to rounding (float64: ~1e-13
-relative over short runs, tested); float32 defaults to the reference so that the default
-report's numbers stay as they are (see :data:`DEFAULT_ENGINES`).
+to rounding) and 'autograd' (the reference: the window forward above and the gradient
+``loss.backward()`` gives for it, evaluated by ``numeric.window_grad`` with autograd's own
+backward formulas but without recording the graph: bit for bit the same, about twice as fast
+for small ensembles; tested against ``loss.backward()`` and ``torch.optim``). They agree to
+rounding (float64: ~1e-13 relative over short runs, tested); float32 defaults to the reference
+so that the default report's numbers stay as they are (see :data:`DEFAULT_ENGINES`).
 
 Determinism: training is a pure function of (Config, TrainConfig): the init uses one private
 generator per member, the data are a fixed grid, the batch is full, and training runs with
@@ -55,7 +58,7 @@ from radiuscnn.numeric.processes import torch_threads
 import torch.nn as nn
 import torch.nn.functional as F
 
-from radiuscnn.numeric import fastgrad, windows
+from radiuscnn.numeric import fastgrad, window_grad, windows
 from radiuscnn.numeric.activations import for_config
 from radiuscnn.numeric.data import Dataset, make_dataset
 from radiuscnn.numeric.model import Ensemble, even_same_padding_allowed, init_params, pad, param_shapes
@@ -143,28 +146,24 @@ def make_optimizer(tcfg: TrainConfig, parameters) -> torch.optim.Optimizer:
 
 def _run(
     tcfg: TrainConfig,
-    parameters: list[torch.Tensor],
-    losses: Callable[[], torch.Tensor],
+    losses: Callable[[bool], torch.Tensor],
+    update: Callable[[], None],
     snapshot: Callable[[], Ensemble],
     progress: Progress | None,
     record: Record | None,
     member_seeds: tuple[int, ...],
 ) -> TrainResult:
-    """The training loop shared by ``train`` and ``train_solo``; ``losses()`` gives (E,) MSEs.
-    ``parameters``: the leaves to update; one packed leaf (``train``) is updated by
-    ``fastgrad.Optimizer`` (the same operations as torch.optim's single-tensor path, applied
-    once to the whole buffer instead of once per tensor: the same numbers, a fifth of the
-    per-step overhead), several (``train_solo``'s module) by torch.optim itself."""
+    """The training loop shared by ``train``'s reference engine and ``train_solo``:
+    ``losses(gradient)`` gives the (E,) MSEs at the current parameters, and with ``gradient``
+    also leaves their gradient where ``update()`` (one optimizer step) reads it."""
     start = time.perf_counter()
-    optimizer = _PackedStep(tcfg, parameters[0]) if len(parameters) == 1 else make_optimizer(tcfg, parameters)
     marks = set(history_steps(tcfg.steps, tcfg.history))
     history: list[torch.Tensor] = []
     records: dict[str, list[torch.Tensor]] = {}
     with deterministic():
         for step in range(tcfg.steps + 1):
             last = step == tcfg.steps
-            with torch.set_grad_enabled(not last):
-                per_member = losses()
+            per_member = losses(not last)
             if step in marks:
                 history.append(per_member.detach().clone())
                 if progress is not None:
@@ -174,26 +173,8 @@ def _run(
                     records.setdefault(name, []).append(value.detach().clone())
             if last:
                 break
-            optimizer.zero_grad(set_to_none=True)
-            per_member.sum().backward()
-            optimizer.step()
+            update()
     return _result(snapshot(), history, marks, tcfg, member_seeds, start, records if record is not None else None)
-
-
-class _PackedStep:
-    """``zero_grad`` / ``step`` of torch.optim's interface over one packed leaf ``theta``,
-    updated in place by :class:`numeric.fastgrad.Optimizer`."""
-
-    def __init__(self, tcfg: TrainConfig, theta: torch.Tensor):
-        self.theta = theta
-        self.update = fastgrad.Optimizer(tcfg.optimizer, tcfg.lr, theta.detach())
-
-    def zero_grad(self, set_to_none: bool = True) -> None:
-        self.theta.grad = None
-
-    def step(self) -> None:
-        with torch.no_grad():
-            self.update.step(self.theta.grad)
 
 
 def _result(params, history, marks, tcfg, member_seeds, start, records) -> "TrainResult":
@@ -297,16 +278,16 @@ def train(
                 return _run_fast(cfg, tcfg, rplan, params, progress, record, tcfg.member_seeds)
     plan = windows.plan(cfg, data.x)
     packed = fastgrad.Packed(cfg, params)
-    theta = packed.theta.requires_grad_(True)
+    optimizer = fastgrad.Optimizer(tcfg.optimizer, tcfg.lr, packed.theta)
 
-    def losses() -> torch.Tensor:
-        output = windows.output(cfg, packed.views(theta), plan)
-        return ((output - data.y) ** 2).mean(dim=1)
+    def losses(gradient: bool) -> torch.Tensor:
+        if gradient:
+            return window_grad.loss_and_gradient(cfg, packed.params, plan, data.y, packed.grads)
+        return window_grad.losses(cfg, packed.params, plan, data.y)
 
-    def snapshot() -> Ensemble:
-        return {name: t.detach().clone() for name, t in packed.views(theta).items()}
-
-    return _run(tcfg, [theta], losses, snapshot, progress, record, tcfg.member_seeds)
+    with torch.no_grad():
+        return _run(tcfg, losses, lambda: optimizer.step(packed.grad), packed.snapshot, progress, record,
+                    tcfg.member_seeds)
 
 
 class SoloNet(nn.Module):
@@ -365,7 +346,14 @@ def train_solo(cfg: Config, tcfg: TrainConfig, member_seed: int, dataset: Datase
     data = dataset if dataset is not None else make_dataset(cfg, tcfg.amplitudes, tcfg.torch_dtype)
     net = SoloNet(cfg, init_params(cfg, 1, member_seed, tcfg.torch_dtype))
 
-    def losses() -> torch.Tensor:
-        return F.mse_loss(net(data.x), data.y).reshape(1)
+    optimizer = make_optimizer(tcfg, net.parameters())
 
-    return _run(tcfg, list(net.parameters()), losses, net.params, None, None, (member_seed,))
+    def losses(gradient: bool) -> torch.Tensor:
+        with torch.set_grad_enabled(gradient):
+            loss = F.mse_loss(net(data.x), data.y).reshape(1)
+        if gradient:
+            optimizer.zero_grad(set_to_none=True)
+            loss.sum().backward()
+        return loss.detach()
+
+    return _run(tcfg, losses, optimizer.step, net.params, None, None, (member_seed,))

@@ -33,8 +33,8 @@ bit the same.
 The update is torch.optim.Adam's (single-tensor path, same operations in the same order: lerp,
 mul/addcmul, bias corrections in Python floats, sqrt / sqrt(bc2) + eps, addcdiv) or plain GD
 ``theta -= lr g``, applied in place to one packed buffer holding every parameter (elementwise
-ops, so packing changes nothing). Autograd over ``numeric.windows`` stays the reference
-(``ensemble.train(..., engine='autograd')``).
+ops, so packing changes nothing). Autograd's gradient over ``numeric.windows`` stays the
+reference (``ensemble.train(..., engine='autograd')``, evaluated by ``numeric.window_grad``).
 """
 
 from __future__ import annotations

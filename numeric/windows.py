@@ -92,39 +92,71 @@ class WindowIntermediates:
     output: torch.Tensor
 
 
-def _pre(params: Ensemble, p: WindowPlan) -> torch.Tensor:
+def pre(params: Ensemble, p: WindowPlan) -> torch.Tensor:
     """``z = U w^T + b`` for every window, member and channel: (P, E, C)."""
     E, C = params["b"].shape
     z = torch.addmm(params["b"].reshape(1, E * C), p.U, params["w"].reshape(E * C, -1).T)
     return z.reshape(-1, E, C)
 
 
-def _head(cfg: Config, params: Ensemble, p: WindowPlan, act: torch.Tensor) -> torch.Tensor:
-    """y (E, B) from the activations (P, E, C), contracting channels first (module docstring)."""
+def channel_sum(x: torch.Tensor) -> torch.Tensor:
+    """``x.sum(-1)`` over the channel axis, bit for bit: the sum starts from +0, and for C <= 2
+    ``(0 + x_0) + x_1 = (x_0 + x_1) + 0`` in IEEE arithmetic (one rounding of the same sum; the
+    ``+ 0`` turns the -0 of ``-0 + -0`` into sum's +0). That avoids a reduction over a short
+    inner axis, which costs more than the rest of the forward. For C > 2 ``sum(-1)`` itself
+    (its order of summation is its own)."""
+    C = x.shape[-1]
+    if C == 1:
+        return x[..., 0] + 0.0
+    if C == 2:
+        return torch.add(*x.unbind(-1)).add_(0.0)
+    return x.sum(-1)
+
+
+@dataclass(frozen=True, eq=False)
+class HeadTerms:
+    """The head's operands for the gradient (``numeric.window_grad``): FC's ``V`` as
+    (|I|^dim, E, C) and the gathered pair operands ``V_pos`` = V[i_q], ``act_pair`` = sigma(z[p_q])
+    (Q, E, C); all ``None`` for GAP."""
+
+    V: torch.Tensor | None = None
+    V_pos: torch.Tensor | None = None
+    act_pair: torch.Tensor | None = None
+
+
+def head_terms(cfg: Config, params: Ensemble, p: WindowPlan, act: torch.Tensor) -> tuple[torch.Tensor, HeadTerms]:
+    """``(y^T (B, E), terms)`` from the activations (P, E, C), contracting channels first
+    (module docstring)."""
     beta = params["beta"][None, :]
     if cfg.head == "gap":
-        s = (act * params["v"]).sum(-1)  # (P, E): sum_c v_c sigma(z_{c,p})
-        return torch.addmm(beta, p.counts, s, alpha=1.0 / cfg.n_outputs).T
+        s = channel_sum(act * params["v"])  # (P, E): sum_c v_c sigma(z_{c,p})
+        return torch.addmm(beta, p.counts, s, alpha=1.0 / cfg.n_outputs), HeadTerms()
     V = params["V"].flatten(2).permute(2, 0, 1).contiguous()  # (|I|^dim, E, C)
-    s = (V.index_select(0, p.pair_position) * act.index_select(0, p.pair_window)).sum(-1)  # (Q, E)
-    return torch.addmm(beta, p.incidence, s).T
+    V_pos, act_pair = V.index_select(0, p.pair_position), act.index_select(0, p.pair_window)
+    s = channel_sum(V_pos * act_pair)  # (Q, E)
+    return torch.addmm(beta, p.incidence, s), HeadTerms(V, V_pos, act_pair)
+
+
+def _head(cfg: Config, params: Ensemble, p: WindowPlan, act: torch.Tensor) -> torch.Tensor:
+    """y (E, B) from the activations (P, E, C) (:func:`head_terms`)."""
+    return head_terms(cfg, params, p, act)[0].T
 
 
 def output(cfg: Config, params: Ensemble, p: WindowPlan) -> torch.Tensor:
     """Every member's output y (E, B) on the planned batch (the training path)."""
-    return _head(cfg, params, p, for_config(cfg)(_pre(params, p)))
+    return _head(cfg, params, p, for_config(cfg)(pre(params, p)))
 
 
 def forward(cfg: Config, params: Ensemble, p: WindowPlan) -> WindowIntermediates:
     """Every stage on the planned batch (same values as ``model.forward``); ``pooled`` is
     ``mean_i u_{c,i} = (1/|I|^dim) sum_p counts[b, p] sigma(z_{c,p})``."""
-    pre = _pre(params, p)
-    act = for_config(cfg)(pre)
+    z = pre(params, p)
+    act = for_config(cfg)(z)
     pooled = None
     if cfg.head == "gap":
         P, E, C = act.shape
         pooled = (p.counts @ act.reshape(P, E * C)).reshape(-1, E, C).transpose(0, 1) / cfg.n_outputs
-    return WindowIntermediates(pre.permute(1, 2, 0), act.permute(1, 2, 0), pooled, _head(cfg, params, p, act))
+    return WindowIntermediates(z.permute(1, 2, 0), act.permute(1, 2, 0), pooled, _head(cfg, params, p, act))
 
 
 def expand(p: WindowPlan, per_window: torch.Tensor) -> torch.Tensor:

@@ -157,6 +157,8 @@ def test_ensemble_member_equals_solo(cfg, optimizer):
 
 PACKED_CASES = [
     (Config(), TrainConfig(seeds=6, steps=300)),
+    (Config(), TrainConfig(seeds=64, steps=200)),  # the report's ensembles
+    (Config(head="fc"), TrainConfig(seeds=16, steps=200)),
     (Config(head="fc", activation="tanh"), TrainConfig(seeds=3, steps=200, dtype="float64")),
     (Config(dim=2, kernel=3, radii=range(1, 13), channels=1), TrainConfig(seeds=3, steps=100)),
     (Config(kernel=4, padding="circular"), TrainConfig(seeds=4, steps=200, optimizer="gd", lr=0.05)),
@@ -166,9 +168,9 @@ PACKED_CASES = [
 @pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
 @pytest.mark.parametrize("cfg,tcfg", PACKED_CASES, ids=lambda v: getattr(v, "head", None) or getattr(v, "optimizer", ""))
 def test_autograd_engine_with_the_packed_update_is_torch_optim_bit_for_bit(cfg, tcfg):
-    """The reference engine updates one packed leaf with ``fastgrad.Optimizer``; here the
-    textbook loop: one leaf per parameter, ``torch.optim.Adam`` / ``SGD``, the same forward.
-    Every weight must be equal bit for bit (elementwise updates do not see the packing)."""
+    """The reference engine (``numeric.window_grad``'s gradient, ``fastgrad.Optimizer`` on one
+    packed buffer) against the textbook loop: one leaf per parameter, ``loss.backward()``,
+    ``torch.optim.Adam`` / ``SGD``, the same forward. Every weight must be equal bit for bit."""
     from radiuscnn.numeric.ensemble import deterministic
 
     data = make_dataset(cfg, tcfg.amplitudes, tcfg.torch_dtype)
