@@ -285,6 +285,7 @@ class Optimizer:
         if name == "adam":
             self.exp_avg = torch.zeros_like(theta)
             self.exp_avg_sq = torch.zeros_like(theta)
+            self.denom = torch.empty_like(theta)  # reused: a fresh large buffer per step costs page faults
 
     def step(self, grad: torch.Tensor) -> None:
         if self.name != "adam":
@@ -298,5 +299,5 @@ class Optimizer:
         bias_correction2 = 1 - BETA2**step
         step_size = self.lr / bias_correction1
         bias_correction2_sqrt = bias_correction2**0.5
-        denom = (self.exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(EPS)
+        denom = torch.sqrt(self.exp_avg_sq, out=self.denom).div_(bias_correction2_sqrt).add_(EPS)
         self.theta.addcdiv_(self.exp_avg, denom, value=-step_size)
