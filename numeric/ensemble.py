@@ -47,12 +47,6 @@ from dataclasses import dataclass
 from typing import Callable, Iterator, Mapping
 
 import torch
-import torch._dynamo  # noqa: F401 - see below
-
-# torch.optim imports torch._dynamo on the first optimizer step (about 1.3 s); a Ctrl-C or
-# SIGTERM arriving during that import can land in one of its bare ``except:`` clauses and be
-# swallowed, and training then runs on (seen: 1 run in 12 of the SIGTERM test). Importing it
-# here, before any training starts, closes that window.
 
 from radiuscnn.numeric.processes import torch_threads
 import torch.nn as nn
@@ -138,7 +132,13 @@ def one_thread():
 
 
 def make_optimizer(tcfg: TrainConfig, parameters) -> torch.optim.Optimizer:
-    """``torch.optim.Adam(lr)`` or plain GD ``torch.optim.SGD(lr, momentum=0)``."""
+    """``torch.optim.Adam(lr)`` or plain GD ``torch.optim.SGD(lr, momentum=0)``.
+
+    torch.optim imports torch._dynamo on its first step (about 1 s); a Ctrl-C or SIGTERM
+    arriving during that import can land in one of its bare ``except:`` clauses and be
+    swallowed, and training then runs on. Importing it here, before the loop starts, closes
+    that window (``train`` itself uses ``fastgrad.Optimizer`` and never imports it)."""
+    import torch._dynamo  # noqa: F401
     if tcfg.optimizer == "adam":
         return torch.optim.Adam(parameters, lr=tcfg.lr)
     return torch.optim.SGD(parameters, lr=tcfg.lr, momentum=0.0)
