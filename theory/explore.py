@@ -132,6 +132,23 @@ class KernelRow:
             "flags": [f.to_json() for f in self.flags],
         }
 
+    @classmethod
+    def from_json(cls, data: dict) -> "KernelRow":
+        """The row :meth:`to_json` wrote (rationals read back exactly)."""
+        def rational(value):
+            return None if value is None else Fraction(value)
+
+        def pairs(value):
+            return None if value is None else tuple(value.items())
+
+        return cls(
+            kernel=data["kernel"], padding=data["padding"], h_l=data["h_l"], h_r=data["h_r"],
+            out_size=data["out_size"], n_runs=data["n_runs"], constraint_rank=data["constraint_rank"],
+            beta=rational(data["beta"]), vb=rational(data["vb"]), r_max=data["r_max"],
+            min_channels=pairs(data["min_channels"]), min_channels_status=pairs(data["min_channels_status"]),
+            flags=tuple(Flag(f["flag"], f["reason"]) for f in data["flags"]),
+        )
+
 
 # --------------------------------------------------------------------------------------------
 # Edge-case flags

@@ -20,10 +20,11 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import torch
 
@@ -56,6 +57,28 @@ def cache_key(cfg: Config, tcfg: TrainConfig) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:24]
 
 
+
+
+def cached_json(name: str, key: dict, compute: Callable[[], Any], cache: Path | None = CACHE) -> Any:
+    """``compute()``, plain JSON data, saved as ``cache/<name>-<hash>.json``; a later call with
+    the same ``key``, the same source (:func:`source_hash`) and the same versions of the
+    libraries the theory engine calls reads it back instead (``None``: no cache). For
+    derivations the claim tests check repeatedly, as the trained ensembles are cached."""
+    from importlib.metadata import version
+
+    if cache is None:
+        return compute()
+    data = {"key": key, "source": source_hash(),
+            "versions": {lib: version(lib) for lib in ("sympy", "numpy", "scipy", "highspy")}}
+    path = cache / f"{name}-{hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:24]}.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    value = compute()
+    cache.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.partial")
+    partial.write_text(json.dumps(value))
+    partial.replace(path)  # atomic: a reader sees the whole file or none
+    return value
 
 
 @dataclass(frozen=True, eq=False)

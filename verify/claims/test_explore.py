@@ -46,9 +46,15 @@ PL = ("relu", "leaky_relu", "abs", "hardtanh")
 
 @lru_cache(maxsize=None)
 def sweep_rows(name: str) -> dict[tuple[int, str], KernelRow]:
+    """The engine's rows of sweep ``name`` (derived once per source version: a warm run reads
+    them from ``.cache/verify``, :func:`verify.atlas.cached_json`)."""
+    from radiuscnn.verify.atlas import cached_json
+
     cfg = SWEEPS[name] if name != "default" else default_config()
     kernels = range(1, cfg.size + 3) if name != "default" else range(1, 10)
-    return {(row.kernel, row.padding): row for row in kernel_rows(cfg, kernels, PADDINGS)}
+    rows = cached_json("sweep", {"config": cfg.to_json(), "kernels": list(kernels), "paddings": list(PADDINGS)},
+                       lambda: [row.to_json() for row in kernel_rows(cfg, kernels, PADDINGS)])
+    return {(row.kernel, row.padding): row for row in map(KernelRow.from_json, rows)}
 
 
 def base(name: str) -> Config:
@@ -286,6 +292,33 @@ def test_rows_are_kernel_major_and_json_shaped():
         assert key in data
     assert set(data["min_channels"]) == set(ACTIVATIONS)
     assert all(set(f) == {"flag", "reason"} for f in data["flags"])
+
+
+@pytest.mark.fast
+def test_rows_read_back_from_json_are_the_rows():
+    """The cached sweeps (:func:`sweep_rows`) are rows read back from JSON: the same rows,
+    rationals and all (valid, invalid, fixed-amplitude)."""
+    rows = (kernel_rows(Config(size=7, radii=(0, 1, 2)), [3, 8], ["valid", "zeros"])
+            + kernel_rows(Config(size=7, radii=(0, 1, 2), amplitude=(1, 1)), [3], ["zeros"]))
+    assert any(not r.valid for r in rows) and any(r.beta not in (None, 0) for r in rows)
+    for row in rows:
+        assert KernelRow.from_json(row.to_json()) == row
+
+
+@pytest.mark.fast
+def test_cached_derivation_is_computed_once_per_key(tmp_path):
+    from radiuscnn.verify.atlas import cached_json
+
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return [{"beta": "1/3"}]
+
+    assert cached_json("t", {"n": 1}, compute, tmp_path) == [{"beta": "1/3"}]
+    assert cached_json("t", {"n": 1}, compute, tmp_path) == [{"beta": "1/3"}] and len(calls) == 1
+    assert cached_json("t", {"n": 2}, compute, tmp_path) and len(calls) == 2  # another key: derived again
+    assert cached_json("t", {"n": 1}, compute, None) and len(calls) == 3  # no cache
 
 
 @pytest.mark.fast
