@@ -202,14 +202,21 @@ def test_A1_r_max_proved_exact_and_refuted_next(name, k, padding):
 @pytest.mark.fast
 @pytest.mark.parametrize("name", names(*SWEEPS))
 def test_A4_min_channels_equal_theory_width(name):
+    """The sweep's widths (A3 reduced to two radii) are :func:`theory.width.min_channels` of
+    each row's configuration (the full search; cached across runs as the rows are)."""
     from radiuscnn.theory.width import min_channels
+    from radiuscnn.verify.atlas import cached_json
 
-    for (k, padding), row in sweep_rows(name).items():
+    rows = sweep_rows(name)
+    valid = [(k, padding) for (k, padding), row in rows.items() if row.valid]
+    widths = cached_json("widths", {"config": base(name).to_json(), "rows": valid},
+                         lambda: [min_channels(base(name).with_(kernel=k, padding=p)) for k, p in valid])
+    width = dict(zip(valid, widths))
+    for (k, padding), row in rows.items():
         if not row.valid:
             assert row.min_channels is None
             continue
-        cfg = base(name).with_(kernel=k, padding=padding)
-        assert dict(row.min_channels) == min_channels(cfg), (k, padding)
+        assert dict(row.min_channels) == width[k, padding], (k, padding)
         for act in ACTIVATIONS:
             if dict(row.min_channels_status)[act] == "impossible":
                 assert dict(row.min_channels)[act] is None
