@@ -100,7 +100,8 @@ def build_report(cfg, tcfg, out_dir, tex_only: bool = False, progress=None, engi
     from radiuscnn.numeric.ensemble import one_thread
 
     with one_thread():
-        results, ctx = collect(cfg, tcfg, progress, cfg2, atlas_grid, parallel)
+        results, ctx = collect(cfg, tcfg, progress, cfg2, atlas_grid, parallel,
+                               later_stages=1 if tex_only else 2)
     ctx.stages.stage("figures")
     figures = make_figures(ctx, results, out_dir)
     results["figures"] = figures
@@ -128,6 +129,7 @@ def build_report(cfg, tcfg, out_dir, tex_only: bool = False, progress=None, engi
             missing = L.missing_engine_message(tex_path)
         else:
             pdf = L.compile_pdf(tex_path, found)
+        ctx.stages.done()
     return ReportResult(
         out_dir=out_dir, tex=tex_path, results_json=results_path, pdf=pdf,
         figures=[out_dir / f for f in figures.values()], results=data,

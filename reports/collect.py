@@ -54,7 +54,8 @@ def claim_results(ctx: Context) -> dict:
     return out
 
 
-def collect(cfg, tcfg, progress=None, cfg2=None, atlas_grid=None, parallel: bool = False) -> tuple[dict, Context]:
+def collect(cfg, tcfg, progress=None, cfg2=None, atlas_grid=None, parallel: bool = False,
+            later_stages: int = 0) -> tuple[dict, Context]:
     """Run every collector; returns the results (plain JSON) and the context. ``cfg2`` is the
     2D configuration of the D1 section (default: THEORY.md section 9 with ``cfg``'s amplitude
     interval; ``cfg`` itself when it is 2D). ``atlas_grid``: ``(base, tcfg, axes)`` of the T1
@@ -62,10 +63,11 @@ def collect(cfg, tcfg, progress=None, cfg2=None, atlas_grid=None, parallel: bool
     (the longest independent work, ``collect_sweeps.background_jobs``) are queued in one
     background worker from the start; it works through them beside the other stages, which take
     back the jobs it has not started when they reach them (same calls, same one-thread
-    arithmetic, so the same numbers)."""
+    arithmetic, so the same numbers). ``later_stages``: how many stages the caller runs on the
+    same progress bar after these (the report's figures and PDF), counted in its total."""
     from radiuscnn.theory.config import default_config
 
-    stages = Stages(progress, total=len(PLAN))
+    stages = Stages(progress, total=len(PLAN) + later_stages)
     ctx = Context(cfg, tcfg, stages)
     ctx.atlas_grid = atlas_grid
     ctx.cfg2 = cfg if cfg.dim == 2 else (cfg2 or default_config(2).with_(amplitude=cfg.amplitude))

@@ -272,3 +272,33 @@ def test_parallel_collect_gives_the_serial_numbers():
     parallel, _ = collect(SMALL, tiny, cfg2=SMALL_2D, atlas_grid=SMALL_ATLAS, parallel=True)
     assert parallel["explore"]["rows"] and parallel["d1"]["trained"]["status"] == "ok"
     assert strip(numbers(parallel)) == strip(numbers(serial))
+
+
+class _CountingProgress:
+    """A stand-in for ``rich.progress.Progress`` that records each task's total and advances."""
+
+    def __init__(self):
+        self.total, self.advanced = {}, {}
+
+    def add_task(self, description, total):
+        task = len(self.total)
+        self.total[task], self.advanced[task] = total, 0
+        return task
+
+    def update(self, task, **kwargs):
+        pass
+
+    def advance(self, task):
+        self.advanced[task] += 1
+
+    def remove_task(self, task):
+        pass
+
+
+@pytest.mark.parametrize("tex_only", [True, False])
+def test_report_progress_ends_at_its_total(fast_pipeline, tmp_path, tex_only):
+    """The report's bar counts the figures and the PDF as stages: it ends at n/n, not past it."""
+    bar = _CountingProgress()
+    build_report(SMALL, TrainConfig(seeds=1, steps=1), tmp_path / "rep", tex_only=tex_only, progress=bar,
+                 engine=None, cfg2=SMALL_2D, atlas_grid=SMALL_ATLAS)
+    assert bar.advanced[0] == bar.total[0]
