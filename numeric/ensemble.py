@@ -204,7 +204,7 @@ def _run_fast(
     """``_run`` on the closed-form gradients and the packed in-place optimizer of
     ``numeric.fastgrad`` (same hooks, same history points, same result)."""
     start = time.perf_counter()
-    packed = fastgrad.Packed(cfg, start_params)
+    packed = fastgrad.Packed(cfg, start_params, positions_first=True)
     optimizer = fastgrad.Optimizer(tcfg.optimizer, tcfg.lr, packed.theta)
     marks = set(history_steps(tcfg.steps, tcfg.history))
     history: list[torch.Tensor] = []

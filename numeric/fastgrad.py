@@ -166,11 +166,18 @@ def _activation(cfg: Config, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tenso
 
 class Packed:
     """Every parameter of an ensemble in one flat buffer ``theta`` (and its gradient ``grad``),
-    with views named and shaped as in ``numeric.model`` (``params`` / ``grads``)."""
+    with views named and shaped as in ``numeric.model`` (``params`` / ``grads``).
 
-    def __init__(self, cfg: Config, params: Ensemble):
+    ``positions_first``: the FC head ``V`` (E, C, *positions) is stored positions-major, as the
+    contiguous (|I|, E C) matrix the head's sums over position groups read and the gradient's
+    scatter back writes (the view keeps the model's shape; only its strides differ). The update
+    is elementwise, so the layout changes no value; it saves a transposed copy of ``V`` and of
+    its gradient per step."""
+
+    def __init__(self, cfg: Config, params: Ensemble, positions_first: bool = False):
         E = params["b"].shape[0]
         self.shapes = param_shapes(cfg, E)
+        self.positions_first = positions_first and "V" in self.shapes
         dtype = params["b"].dtype
         self.theta = torch.empty(sum(math.prod(s) for s in self.shapes.values()), dtype=dtype)
         self.grad = torch.zeros_like(self.theta)
@@ -180,7 +187,8 @@ class Packed:
             view.copy_(params[name])
 
     def snapshot(self) -> Ensemble:
-        return {name: t.clone() for name, t in self.params.items()}
+        """A contiguous copy of every parameter (whatever the packed layout)."""
+        return {name: t.clone(memory_format=torch.contiguous_format) for name, t in self.params.items()}
 
     def views(self, buffer: torch.Tensor) -> Ensemble:
         """``buffer`` (laid out like ``theta``, e.g. ``theta`` itself requiring grad) as named,
@@ -188,7 +196,12 @@ class Packed:
         out, offset = {}, 0
         for name, shape in self.shapes.items():
             size = math.prod(shape)
-            out[name] = buffer[offset : offset + size].view(shape)
+            flat = buffer[offset : offset + size]
+            if name == "V" and self.positions_first:
+                E, C, *positions = shape
+                out[name] = flat.view(math.prod(positions), E, C).permute(1, 2, 0).view(shape)
+            else:
+                out[name] = flat.view(shape)
             offset += size
         return out
 
@@ -212,7 +225,8 @@ def _activations(cfg: Config, z: torch.Tensor, segments: Segments | None):
 def _run_head(p: RunPlan, V: torch.Tensor, E: int, C: int) -> torch.Tensor:
     """FC: the head weights collected by run, ``U_{c,r,J}`` as (E, R, C nJ)."""
     R, nJ = p.target.numel(), p.mask.shape[0]
-    groups = torch.sparse.mm(p.pool, V.reshape(E * C, -1).T.contiguous())  # (G, EC): sum of V over a group
+    # (G, EC): sum of V over a group; V as (|I|, E C) is a view when packed positions-first
+    groups = torch.sparse.mm(p.pool, V.reshape(E * C, -1).T.contiguous())
     U = torch.sparse.mm(p.spread, groups)  # (R nJ, EC)
     return U.reshape(R, nJ, E, C).permute(2, 0, 3, 1).contiguous().reshape(E, R, C * nJ)  # contiguous: bmm is slow on strides
 
@@ -268,7 +282,11 @@ def gradient(cfg: Config, p: RunPlan, params: Ensemble, d, saved, out: Ensemble)
         g_U = torch.bmm(g_y.transpose(1, 2), u)  # (E, R, C nJ): sum_a g_y u
         by_run = g_U.reshape(E, R, C, nJ).permute(1, 3, 0, 2).contiguous().reshape(R * nJ, E * C)
         g_group = torch.sparse.mm(p.gather, by_run)  # (G, EC)
-        torch.index_select(g_group.T.contiguous(), 1, p.position_group, out=out["V"].reshape(E * C, -1))
+        g_V = out["V"].reshape(E * C, -1).T  # (|I|, E C): contiguous when packed positions-first
+        if g_V.is_contiguous():
+            torch.index_select(g_group, 0, p.position_group, out=g_V)
+        else:
+            g_V.copy_(g_group[p.position_group])
         g_u = torch.bmm(g_y, head)  # (E, A, C nJ): sum_r g_y U
         g_z = g_u.reshape(E, A, C, nJ).permute(0, 2, 1, 3).mul(du).reshape(E, C, A * nJ)
     torch.sum(g_z, dim=-1, out=out["b"])

@@ -104,6 +104,33 @@ def test_packed_optimizer_is_torch_optim_bit_for_bit(name, lr):
     assert torch.equal(theta, torch.cat([p.detach().flatten() for p in reference]))
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("cfg", [_cfg(1, "fc", "relu"), _cfg(2, "fc", "abs"), _cfg(2, "gap", "relu")], ids=str)
+def test_positions_first_packing_changes_no_value(cfg, dtype):
+    """``Packed(positions_first=True)`` (the fast engine's layout) holds the same parameters as
+    the model's layout, snapshots them contiguous, and 30 Adam steps on the fast gradient give
+    bit for bit the parameters of the model's layout."""
+    data = make_dataset(cfg, 5, dtype)
+    rplan = fastgrad.plan(cfg, data)
+    start = init_params(cfg, 6, 2, dtype)
+    runs = []
+    for positions_first in (False, True):
+        packed = fastgrad.Packed(cfg, start, positions_first=positions_first)
+        assert all(torch.equal(packed.params[k], start[k]) for k in start)
+        optimizer = fastgrad.Optimizer("adam", 0.01, packed.theta)
+        for _ in range(30):
+            d, saved = fastgrad.residual(cfg, rplan, packed.params)
+            fastgrad.gradient(cfg, rplan, packed.params, d, saved, packed.grads)
+            optimizer.step(packed.grad)
+        snapshot = packed.snapshot()
+        assert all(t.is_contiguous() for t in snapshot.values())
+        runs.append(snapshot)
+    if cfg.head == "fc":  # the layouts differ: V's strides are positions-major
+        assert fastgrad.Packed(cfg, start, positions_first=True).params["V"].stride() != start["V"].stride()
+    assert all(torch.equal(runs[0][k], runs[1][k]) for k in start)
+    assert not torch.equal(runs[1]["w"], start["w"])  # the steps moved the weights
+
+
 def test_init_is_the_starting_point():
     cfg, tcfg = Config(size=15, radii=range(0, 7)), TrainConfig(seeds=3, steps=30, dtype="float64")
     default = train(cfg, tcfg)
