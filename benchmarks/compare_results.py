@@ -16,7 +16,7 @@ import json
 import sys
 from fractions import Fraction
 
-DEFAULT_IGNORE = ("timing", "environment", "seconds", "cited")
+DEFAULT_IGNORE = ("timing", "timing_jobs", "environment", "seconds", "cited")
 
 
 def leaves(node, path=""):

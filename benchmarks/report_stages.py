@@ -29,7 +29,7 @@ from radiuscnn.numeric.ensemble import TrainConfig
 from radiuscnn.reports.build import collect
 from radiuscnn.theory.config import Config
 
-IGNORED = {"seconds", "timing", "train_seconds", "analysis_seconds", "environment"}
+IGNORED = {"seconds", "timing", "timing_jobs", "train_seconds", "analysis_seconds", "environment"}
 
 
 def run(engine: str) -> tuple[dict, dict, float]:

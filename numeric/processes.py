@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
@@ -83,11 +84,20 @@ class _Taken:
     """The worker's answer for a call the parent took back."""
 
 
+class _Ran:
+    """The worker's answer for a call it ran: the value and the seconds the call took there."""
+
+    def __init__(self, value: Any, seconds: float) -> None:
+        self.value, self.seconds = value, seconds
+
+
 def _one_thread_call(fn: Callable, args: tuple, slot: int) -> Any:
     if not _claim(_claims, slot, STARTED):
         return _Taken()
+    start = time.perf_counter()
     with torch_threads(1):
-        return fn(*args)
+        value = fn(*args)
+    return _Ran(value, time.perf_counter() - start)
 
 
 class WorkerDied(RuntimeError):
@@ -99,7 +109,8 @@ class Background:
     work (module docstring). :meth:`submit` queues ``fn(*args)``; :meth:`result` waits for one
     (polling, so Ctrl-C in the parent is handled at once) and raises its exception if it
     failed; :meth:`close` terminates the worker whatever it is doing. Use as a context manager
-    or call ``close`` in a ``finally``."""
+    or call ``close`` in a ``finally``. ``ran[name]``: where a finished call ran (``"worker"``
+    or ``"parent"``) and the seconds it took there."""
 
     def __init__(self) -> None:
         context = multiprocessing.get_context("spawn")
@@ -108,6 +119,7 @@ class Background:
         self._workers = list(self._pool._pool)  # the Pool would silently replace a dead worker
         self._calls: dict[str, tuple[Any, int, Callable, tuple]] = {}
         self._slots = 0
+        self.ran: dict[str, tuple[str, float]] = {}  # call name -> ("worker" | "parent", seconds it took)
 
     def submit(self, name: str, fn: Callable, *args: Any) -> None:
         if self._slots >= SLOTS:
@@ -145,8 +157,11 @@ class Background:
             except WorkerDied:
                 taken = fn, args
         fn, args = taken
+        start = time.perf_counter()
         with torch_threads(1):
-            return fn(*args)
+            value = fn(*args)
+        self.ran[name] = ("parent", time.perf_counter() - start)
+        return value
 
     def result(self, name: str) -> Any:
         """The return value of the call ``name`` (its exception is raised here). A dead worker
@@ -165,7 +180,8 @@ class Background:
                 continue
             if isinstance(value, _Taken):
                 raise RuntimeError(f"{name!r} was taken back; run it with run_here")
-            return value
+            self.ran[name] = ("worker", value.seconds)
+            return value.value
 
     def close(self) -> None:
         self._pool.terminate()

@@ -107,6 +107,7 @@ def build_report(cfg, tcfg, out_dir, tex_only: bool = False, progress=None, engi
     results["figures"] = figures
     results["sections"] = ctx.sections
     results["timing"] = {**ctx.timing, "collect_total": round(time.perf_counter() - start, 3)}
+    results["timing_jobs"] = ctx.jobs
     ctx.stages.done()
 
     # results.json first; the .tex is generated from the JSON as read back

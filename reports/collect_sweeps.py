@@ -55,15 +55,24 @@ def background_jobs(ctx: Context) -> list[tuple[str, object, tuple]]:
 
 def run_job(ctx: Context, name: str, fn, *args):
     """``fn(*args)`` on one thread, or the background worker's result for the job ``name``
-    (:func:`background_jobs`), which must be the same call."""
+    (:func:`background_jobs`), which must be the same call; ``ctx.jobs[name]`` records the
+    process that ran it and the seconds it took there."""
+    import time
+
     from radiuscnn.numeric.processes import torch_threads
 
     if ctx.background is not None and name in ctx.background:
         if ctx.background.call(name) != (fn, args):
             raise RuntimeError(f"job {name!r}: the queued call is not the one asked for")
-        return ctx.background.run_here(name)
-    with torch_threads(1):
-        return fn(*args)
+        value = ctx.background.run_here(name)
+        where, seconds = ctx.background.ran[name]
+    else:
+        start = time.perf_counter()
+        with torch_threads(1):
+            value = fn(*args)
+        where, seconds = "parent", time.perf_counter() - start
+    ctx.jobs[name] = {"process": where, "seconds": round(seconds, 3)}
+    return value
 
 
 def collect_explore(ctx: Context) -> dict:

@@ -106,6 +106,7 @@ class Context:
         self.analyses = None  # verify.analysis.NetworkAnalysis of every member, best first (T1)
         self.sections: dict[str, dict] = {}
         self.timing: dict[str, float] = {}
+        self.jobs: dict[str, dict] = {}  # collect_sweeps.run_job: {name: {"process", "seconds"}}
         self.cfg2 = None  # the 2D configuration of the D1 section
         self.atlas_grid = None  # (base, tcfg, axes) of the success atlas; None: verify.atlas.default_grid()
         self.background = None  # numeric.processes.Background holding the jobs of collect_sweeps.background_jobs

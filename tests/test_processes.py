@@ -81,6 +81,8 @@ def test_a_queued_call_can_be_taken_back_and_a_started_one_cannot():
         assert "queued" not in worker
         assert worker.result("later") == 4.0  # the worker skipped "queued" and ran "later"
         assert worker.run_here("busy") is None  # started there: run_here waits for it
+        assert worker.ran["queued"][0] == "parent" and worker.ran["later"][0] == "worker"
+        assert worker.ran["busy"][0] == "worker" and 1.5 <= worker.ran["busy"][1] < 10  # its own time
 
 
 def test_run_here_runs_the_calls_of_a_dead_worker_here():
