@@ -57,8 +57,6 @@ def cache_key(cfg: Config, tcfg: TrainConfig) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:24]
 
 
-
-
 def cached_json(name: str, key: dict, compute: Callable[[], Any], cache: Path | None = CACHE) -> Any:
     """``compute()``, plain JSON data, saved as ``cache/<name>-<hash>.json``; a later call with
     the same ``key``, the same source (:func:`source_hash`) and the same versions of the
