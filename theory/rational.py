@@ -19,3 +19,12 @@ def common_denominator(values) -> tuple[tuple[int, ...], int]:
     D = math.lcm(*dens) if dens else 1
     scale = {d: D // d for d in dens}
     return tuple(v.numerator * scale[v.denominator] for v in values), D
+
+
+def mean_square(values) -> Fraction:
+    """``(1/N) sum_i values[i]^2`` exactly: with ``values[i] = n[i] / D`` (:func:`common_denominator`)
+    it is ``sum_i n[i]^2 / (N D^2)``, one ``Fraction`` instead of ``2N`` operations on them."""
+    n, D = common_denominator(values)
+    if not n:
+        raise ValueError("the mean square of no values")
+    return Fraction(sum(x * x for x in n), len(n) * D * D)
