@@ -10,10 +10,10 @@ from fractions import Fraction
 import torch
 
 from radiuscnn.theory.config import Config
-from radiuscnn.theory.network import Params
+from radiuscnn.theory.network import Params, head_terms
 from radiuscnn.theory.runs import Run
 from radiuscnn.verify.analysis_equations import Equation
-from radiuscnn.verify.analysis_terms import TermState, _uses, parameter_values
+from radiuscnn.verify.analysis_terms import TermState, parameter_values
 
 ROLES = ("determined", "inequality", "free")
 
@@ -62,7 +62,9 @@ class WeightRole:
 def _used_terms(cfg: Config, p: Params) -> set[tuple[int, Run]]:
     """Terms ``(c, J)`` whose activation reaches the output: some radius uses them with a
     non-zero head weight."""
-    return {(c, run) for r in cfg.radii for c, run, _, h, m in _uses(cfg, p, r) if h != 0 and m != 0}
+    heads = [(x,) for x in p.v] if cfg.head == "gap" else p.V
+    return {(c, run) for r in cfg.radii for run, column, n in head_terms(cfg, r)
+            for c in range(p.channels) if n != 0 and heads[c][column] != 0}
 
 
 def roles(
