@@ -32,9 +32,9 @@ from radiuscnn.theory.disk_proof import (Params2D, _groups, integer_groups_2d, i
 from radiuscnn.theory.kinks import kink_sweep, output_at_kinks, output_at_kinks_fraction
 from radiuscnn.theory.network import IntegerNetwork, Params, groups, integer_groups, output
 from radiuscnn.theory.proof import prove, prove_fraction
-from radiuscnn.theory.rational import mean_square
+from radiuscnn.theory.rational import common_denominator, mean_square
 from radiuscnn.verify.analysis import FRACTION, INTEGER, analyse_network
-from radiuscnn.verify.analysis_equations import equations, equations_fraction, errors_from_equations
+from radiuscnn.verify.analysis_equations import equations, equations_fraction, error_numerators, errors_from_equations
 from radiuscnn.verify.analysis_terms import regime, regime_fraction
 
 pytestmark = pytest.mark.fast
@@ -141,7 +141,8 @@ def test_sweep_edge_cases_and_refused_breakpoints():
 def test_mean_square_is_the_fraction_mean():
     random.seed(5)
     values = [small() / random.randint(1, 9) for _ in range(40)] + [0.25, 3]
-    assert mean_square(values) == sum(Fraction(v) ** 2 for v in values) / len(values)
+    assert mean_square(*common_denominator(values)) == sum(Fraction(v) ** 2 for v in values) / len(values)
+    assert mean_square([3, -1], 4) == Fraction(10, 32)
     with pytest.raises(ValueError):
         mean_square([])
 
@@ -161,6 +162,8 @@ def test_proof_equations_and_regime_equal_the_fraction_ones(cfg, act, p):
     scale = cfg.out_size if cfg.head == "gap" else 1
     errors = errors_from_equations(cfg, eqs, samples)
     assert errors == [output(cfg, p, r, a, act) - r for r, a in samples]
+    n, D = error_numerators(cfg, eqs, samples)
+    assert [Fraction(x, D) for x in n] == errors and D > 0
     for (r, a), e in zip(samples, errors):
         s, v = next((s, v) for s, v in zip(eqs[0::2], eqs[1::2]) if s.radius == r and s.lo <= a <= s.hi)
         assert e == v.residual + a * s.residual / scale

@@ -113,7 +113,8 @@ class Tolerances:
         }
 
 from radiuscnn.verify.analysis_equations import (  # noqa: F401 - re-exported: the analysis API
-    Equation, equations, equations_fraction, errors_from_equations, parameter_symbols, symbolic_equation)
+    Equation, equations, equations_fraction, error_numerators, errors_from_equations,
+    parameter_symbols, symbolic_equation)
 from radiuscnn.verify.analysis_roles import (  # noqa: F401
     ROLES, WeightRole, _used_terms, jacobian_roles, output_jacobian, roles, roles_summary)
 from radiuscnn.verify.analysis_terms import (  # noqa: F401
@@ -338,9 +339,10 @@ def analyse_network(
     if act is not None:
         terms = engine.regime(cfg, p, act)
         eqs = engine.equations(cfg, p, act)
-        errors = errors_from_equations(cfg, eqs, samples)
-        y = [e + r for e, (r, _) in zip(errors, samples)]
-        loss = float(mean_square(errors))
+        errors, D = error_numerators(cfg, eqs, samples)  # y - r = errors[i] / D
+        loss = float(mean_square(errors, D))
+        # the plateau fit reads y = r + errors[i] / D as floats (the correctly rounded quotient)
+        y = None if loss <= tol.loss else [(e + r * D) / D for e, (r, _) in zip(errors, samples)]
         max_residual = float(max(e.bound for e in eqs))
         rs = roles(cfg, p, terms, eqs, tol.coefficient)
         kinds = channel_kinds(cfg, p, act, terms)
@@ -379,11 +381,14 @@ def analyse_ensemble(
     (``engine``: as for :func:`analyse_network`)."""
     from radiuscnn.numeric.data import make_dataset
     from radiuscnn.numeric.model import forward, to_exact
+    from radiuscnn.theory.landscape import amplitude_grid, grid_samples
 
-    data = make_dataset(cfg, n_amplitudes, torch.float64)
     E = params["w"].shape[0]
     members = range(E) if members is None else members
     pl = piecewise_linear(cfg.activation, cfg.alpha) is not None
+    # the grid's samples; the signals only for the float outputs of a sigma without pieces
+    data = None if pl else make_dataset(cfg, n_amplitudes, torch.float64)
+    samples = grid_samples(cfg, amplitude_grid(cfg, n_amplitudes)) if pl else data.samples
     out = []
     for e in members:
         if not all(bool(torch.isfinite(t[e]).all()) for t in params.values()):
@@ -391,7 +396,7 @@ def analyse_ensemble(
             continue
         p = to_exact(cfg, params, e)
         if pl:
-            out.append(analyse_network(cfg, p, data.samples, tol, e, engine=engine))
+            out.append(analyse_network(cfg, p, samples, tol, e, engine=engine))
             continue
         with torch.no_grad():
             member = {k: t[e : e + 1].to(torch.float64) for k, t in params.items()}

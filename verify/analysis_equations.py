@@ -6,6 +6,7 @@ builder :func:`theory.section5.slope_value`."""
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -13,6 +14,7 @@ from radiuscnn.theory.activations import PiecewiseLinear
 from radiuscnn.theory.config import Config
 from radiuscnn.theory.kinks import integer_breakpoints, integer_pieces, kinks_between, piece_at
 from radiuscnn.theory.network import IntegerNetwork, Params, head_terms
+from radiuscnn.theory.rational import common_denominator
 from radiuscnn.theory.regimes import kink_amplitudes
 from radiuscnn.theory.runs import run_sum, runs_in_data
 from radiuscnn.theory.section5 import slope_value
@@ -146,13 +148,15 @@ def equations(cfg: Config, p: Params, act: PiecewiseLinear) -> tuple[Equation, .
     f, beta = VA // (M * q.Dh * S * q.Db), q.beta * (VA // q.Dbeta)
     W = {(c, run): sum(q.w[c][t + cfg.h_l] for t in run) for c in range(p.channels) for run in runs_in_data(cfg)}
     taps = {key: [f"w[{key[0]},{t}]" for t in key[1]] for key in W}
+    kinks_of = {(c, run): kinks_between(breaks, Z, q.b[c], q.Db, n_W, q.Dw, cfg.a_min, cfg.a_max) if n_W else []
+                for (c, run), n_W in W.items()}
+    heads = [[_head_name(cfg, c, column) for column in range(len(q.head[c]))] for c in range(p.channels)]
     out = []
     for r in cfg.radii:
-        terms = [(c, run, _head_name(cfg, c, column), q.head[c][column], n, taps[c, run], f"b[{c}]")
+        terms = [(c, run, heads[c][column], q.head[c][column], n, taps[c, run], f"b[{c}]")
                  for c in range(p.channels) for run, column, n in head_terms(cfg, r)]
         used = dict.fromkeys((c, run) for c, run, *_ in terms)
-        kinks = {k for c, run in used if W[c, run]
-                 for k in kinks_between(breaks, Z, q.b[c], q.Db, W[c, run], q.Dw, cfg.a_min, cfg.a_max)}
+        kinks = {k for key in used for k in kinks_of[key]}
         cuts = (cfg.a_min, *sorted(Fraction(*k) for k in kinks), cfg.a_max)
         split = len(cuts) > 2
         for lo, hi in zip(cuts[:-1], cuts[1:]):
@@ -190,24 +194,40 @@ def equations(cfg: Config, p: Params, act: PiecewiseLinear) -> tuple[Equation, .
     return tuple(out)
 
 
+def error_numerators(cfg: Config, eqs: tuple[Equation, ...], samples) -> tuple[list[int], int]:
+    """``(n, D)``: the errors ``y(r, a) - r = value + a slope / scale`` on the sub-interval holding
+    ``a`` are ``n[i] / D`` for the samples ``(r, a)`` of ``A`` (exact; ``y`` is continuous, so a
+    kink may use either side: the first sub-interval holding ``a`` is used), for ``eqs`` as
+    :func:`equations` gives them (per radius the slope and value equations of consecutive
+    sub-intervals, in order). With ``L`` the least common multiple of the residuals'
+    denominators and ``a = n_a / Da`` over the samples' common denominator, ``D = L Da scale``
+    and ``n = n_v (L / d_v) Da scale + n_a n_s (L / d_s)``: integers only."""
+    scale = cfg.out_size if cfg.head == "gap" else 1
+    amplitudes, Da = common_denominator(a for _, a in samples)
+    L = math.lcm(*(e.residual.denominator for e in eqs))
+    D = L * Da * scale
+    by_radius: dict[int, list[tuple[Fraction, Fraction, int, int]]] = {}
+    for slope, value in zip(eqs[0::2], eqs[1::2]):
+        s, v = slope.residual, value.residual
+        by_radius.setdefault(slope.radius, []).append(
+            (slope.lo, slope.hi, s.numerator * (L // s.denominator), v.numerator * (L // v.denominator) * Da * scale))
+    ends = {r: [hi for _, hi, _, _ in pieces] for r, pieces in by_radius.items()}
+    out = []
+    for (r, a), n_a in zip(samples, amplitudes):
+        a = a if type(a) is Fraction else Fraction(a)
+        j = bisect_left(ends[r], a)  # the first sub-interval reaching a (they are consecutive)
+        if j == len(ends[r]) or a < by_radius[r][j][0]:
+            raise ValueError(f"amplitude {a} outside [{cfg.a_min}, {cfg.a_max}]")
+        _, _, n_s, n_v = by_radius[r][j]
+        out.append(n_v + n_a * n_s)
+    return out, D
+
+
 def errors_from_equations(cfg: Config, eqs: tuple[Equation, ...], samples) -> list[Fraction]:
     """``y(r, a) - r = value + a slope / scale`` on the sub-interval holding ``a``, for each
-    sample ``(r, a)`` of ``A`` (exact; ``y`` is continuous, so a kink may use either side)."""
-    scale = cfg.out_size if cfg.head == "gap" else 1
-    by_radius: dict[int, list[tuple[Fraction, Fraction, Fraction, Fraction]]] = {}
-    for slope, value in zip(eqs[0::2], eqs[1::2]):
-        by_radius.setdefault(slope.radius, []).append((slope.lo, slope.hi, slope.residual, value.residual))
-    out = []
-    for r, a in samples:
-        a = Fraction(a)
-        for lo, hi, s, v in by_radius[r]:
-            if lo <= a <= hi:  # v + a s / scale as one Fraction
-                den = v.denominator * s.denominator * a.denominator * scale
-                out.append(Fraction(v.numerator * (den // v.denominator) + a.numerator * s.numerator * v.denominator, den))
-                break
-        else:
-            raise ValueError(f"amplitude {a} outside [{cfg.a_min}, {cfg.a_max}]")
-    return out
+    sample ``(r, a)`` of ``A`` (:func:`error_numerators`, as Fractions)."""
+    n, D = error_numerators(cfg, eqs, samples)
+    return [Fraction(x, D) for x in n]
 
 
 def parameter_symbols(cfg: Config, p: Params) -> dict:
