@@ -59,13 +59,14 @@ def piece_at(scaled_breaks, z: int) -> int:
 
 
 def kink_sweep(beta: Fraction, b, Db: int, groups: dict, DW: int, Dg: int, sigma: PiecewiseLinear,
-               lo: Fraction, hi: Fraction) -> list[tuple[Fraction, int, int]]:
+               lo: Fraction, hi: Fraction, kinks: dict | None = None) -> list[tuple[Fraction, int, int]]:
     """``[(a, n, d)]`` with ``y(a) = n / d`` (``d > 0``) at ``lo``, ``hi`` and every kink in
     between, in increasing ``a``: :func:`output_at_kinks` in integers. The inputs are integer
     numerators: ``b_c = b[c] / Db``, ``groups = {(c, n_W): n_weight}`` with ``W = n_W / DW`` and
     weight ``n_weight / Dg``; ``beta``, ``lo`` and ``hi`` are exact rationals.
 
-    A group's kinks are :func:`kinks_between`. The piece on the group's first segment is the number of
+    A group's kinks are :func:`kinks_between` (or ``kinks[(c, n_W)]`` when given: the same,
+    computed once for several sweeps of one network). The piece on the group's first segment is the number of
     breakpoints below ``z`` on it (the left piece at a breakpoint): for ``lo < hi`` no
     breakpoint lies strictly between ``z(lo)`` and ``z`` there, so it is ``#{z* <= z(lo)}``
     for ``W > 0`` and ``#{z* < z(lo)}`` otherwise (also when ``lo = hi``). Then the sweep of
@@ -75,8 +76,9 @@ def kink_sweep(beta: Fraction, b, Db: int, groups: dict, DW: int, Dg: int, sigma
     sn, tn, S = integer_pieces(sigma)
     lo, hi = Fraction(lo), Fraction(hi)
     ln, ld, hn, hd = lo.numerator, lo.denominator, hi.numerator, hi.denominator
-    kinks = {(c, W): kinks_between(breaks, Z, b[c], Db, W, DW, lo, hi) for (c, W) in groups if W}
-    distinct = dict.fromkeys([(ln, ld), (hn, hd), *(k for ks in kinks.values() for k in ks)])
+    if kinks is None:
+        kinks = {(c, W): kinks_between(breaks, Z, b[c], Db, W, DW, lo, hi) for (c, W) in groups if W}
+    distinct = dict.fromkeys([(ln, ld), (hn, hd), *(k for g in groups if g[1] for k in kinks[g])])
     points = sorted(Fraction(n, d) for n, d in distinct)
     index = {(a.numerator, a.denominator): k for k, a in enumerate(points)}
     # alpha over A = lcm(Dg S Db, Dbeta), gamma over G = Dg S DW (as in output_at_kinks)
@@ -93,7 +95,7 @@ def kink_sweep(beta: Fraction, b, Db: int, groups: dict, DW: int, Dg: int, sigma
         alpha += fa * w * (sn[q] * b[c] + tn[q] * Db)
         gamma += w * sn[q] * W
         step = 1 if W > 0 else -1  # each kink crosses one breakpoint: one piece up (W > 0) or down
-        for key in kinks.get((c, W), ()):
+        for key in kinks[c, W] if W else ():
             k, p = index[key], q + step
             delta_alpha[k] += fa * w * ((sn[p] - sn[q]) * b[c] + (tn[p] - tn[q]) * Db)
             delta_gamma[k] += w * (sn[p] - sn[q]) * W

@@ -19,7 +19,7 @@ from typing import Callable, Sequence
 
 from radiuscnn.theory.config import Config
 from radiuscnn.theory.rational import common_denominator
-from radiuscnn.theory.runs import Run, run_at, run_counts, run_sum
+from radiuscnn.theory.runs import Run, run_at, run_counts, run_sum, runs_in_data
 
 Exact = Fraction
 
@@ -158,15 +158,22 @@ def head_terms(cfg: Config, r: int) -> tuple[tuple[Run, int, int], ...]:
     return tuple((run_at(cfg, i, r), index, 1) for index, i in enumerate(cfg.positions))
 
 
-def integer_groups(cfg: Config, q: IntegerNetwork, r: int) -> tuple[dict[tuple[int, int], int], int]:
+def integer_run_sums(cfg: Config, q: IntegerNetwork) -> dict[tuple[int, Run], int]:
+    """``{(c, J): n_W}`` with ``W_c[J] = n_W / q.Dw`` for every run ``J`` of the data."""
+    return {(c, run): sum(q.w[c][t + cfg.h_l] for t in run) for c in range(q.channels) for run in runs_in_data(cfg)}
+
+
+def integer_groups(cfg: Config, q: IntegerNetwork, r: int, sums: dict | None = None) -> tuple[dict[tuple[int, int], int], int]:
     """:func:`groups` in integers: ``({(c, n_W): n_weight}, D)`` with run sum ``W = n_W / q.Dw``
     and total output weight ``n_weight / D`` (``D = q.Dh |I|`` for GAP, ``q.Dh`` for FC), the
-    same groups in the same order (equal run sums are equal numerators over ``q.Dw``)."""
+    same groups in the same order (equal run sums are equal numerators over ``q.Dw``);
+    ``sums``: :func:`integer_run_sums`, when the caller has them."""
+    sums = integer_run_sums(cfg, q) if sums is None else sums
     out: dict = {}
     terms = head_terms(cfg, r)
     for c in range(q.channels):
-        taps, head = q.w[c], q.head[c]
+        head = q.head[c]
         for run, column, n in terms:
-            key = (c, sum(taps[t + cfg.h_l] for t in run))
+            key = (c, sums[c, run])
             out[key] = out.get(key, 0) + head[column] * n
     return out, q.Dh * (cfg.out_size if cfg.head == "gap" else 1)

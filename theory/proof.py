@@ -27,8 +27,8 @@ import sympy as sp
 
 from radiuscnn.theory.activations import PiecewiseLinear, piecewise_linear
 from radiuscnn.theory.config import Config
-from radiuscnn.theory.kinks import kink_sweep, output_at_kinks_fraction
-from radiuscnn.theory.network import IntegerNetwork, Params, groups, integer_groups, output
+from radiuscnn.theory.kinks import integer_breakpoints, kink_sweep, kinks_between, output_at_kinks_fraction
+from radiuscnn.theory.network import IntegerNetwork, Params, groups, integer_groups, integer_run_sums, output
 
 STATUSES = ("proved", "refuted", "inconclusive")
 
@@ -181,9 +181,13 @@ def prove(cfg: Config, params: Params, activation=None, eps=0) -> Verdict:
 
     def radius_errors(act, p):
         q = IntegerNetwork.of(cfg, p)
+        sums = integer_run_sums(cfg, q)
+        breaks, Z = integer_breakpoints(act)
+        kinks = {(c, W): kinks_between(breaks, Z, q.b[c], q.Db, W, q.Dw, cfg.a_min, cfg.a_max)
+                 for (c, _), W in sums.items() if W}  # every group's kinks, once for all radii
         for r in cfg.radii:
-            groups, Dg = integer_groups(cfg, q, r)
-            yield _worst(r, kink_sweep(p.beta, q.b, q.Db, groups, q.Dw, Dg, act, cfg.a_min, cfg.a_max))
+            groups, Dg = integer_groups(cfg, q, r, sums)
+            yield _worst(r, kink_sweep(p.beta, q.b, q.Db, groups, q.Dw, Dg, act, cfg.a_min, cfg.a_max, kinks))
 
     return _prove(cfg, params, activation, eps, radius_errors)
 
