@@ -33,7 +33,8 @@ up once and reports the best of ``--repeats`` timings of each workload. The tabl
 median over the children of each side and the ratio baseline / current.
 
 The ensembles are trained once and cached (``verify.atlas.train_cached``, ``.cache/verify``).
-Single-threaded (``OMP_NUM_THREADS=1``, ``torch.set_num_threads(1)``).
+Single-threaded (``OMP_NUM_THREADS=1``, ``torch.set_num_threads(1)``); times are CPU seconds
+(``time.process_time``).
 """
 
 from __future__ import annotations
@@ -126,9 +127,11 @@ def workloads():
 
 
 def timed(run) -> float:
-    start = time.perf_counter()
+    """The process's CPU seconds of ``run()`` (single-threaded: its wall time on an idle core,
+    less disturbed than the wall clock by other work on a shared machine)."""
+    start = time.process_time()
     run()
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 def bench(repeats: int) -> None:
