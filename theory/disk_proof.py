@@ -20,7 +20,8 @@ from typing import Callable
 
 from radiuscnn.theory.activations import PiecewiseLinear, piecewise_linear
 from radiuscnn.theory.config import Config
-from radiuscnn.theory.kinks import output_at_kinks
+from radiuscnn.theory.kinks import kink_sweep, output_at_kinks_fraction
+from radiuscnn.theory.network import IntegerNetwork
 from radiuscnn.theory.rational import common_denominator
 from radiuscnn.theory.disk_geometry import Pattern, output_pixels, pattern_masks, window_offsets
 
@@ -169,8 +170,96 @@ class IntervalProof:
         }
 
 
+def _target(target: dict | Callable | None) -> Callable[[int], Fraction]:
+    """``rho -> target(rho)`` as a Fraction (``None``: the radius)."""
+    if target is None:
+        return Fraction
+    if isinstance(target, dict):
+        return lambda rho: Fraction(target[rho])
+    return lambda rho: Fraction(target(rho))
+
+
+def integer_network_2d(cfg: Config, p: Params2D) -> IntegerNetwork:
+    """``p`` in integers over one denominator per tensor (:class:`theory.network.IntegerNetwork`),
+    each channel's taps in :func:`theory.disk_geometry.window_offsets` order, the FC head in
+    :func:`theory.disk_geometry.output_pixels` order (GAP: ``head[c] = (v_c,)``)."""
+    check_shapes_2d(cfg, p)
+    offsets, lo, C = window_offsets(cfg), cfg.positions[0], p.channels
+    wn, Dw = common_denominator(p.w[c][s + cfg.h_l][t + cfg.h_l] for c in range(C) for s, t in offsets)
+    bn, Db = common_denominator(p.b)
+    (beta,), Dbeta = common_denominator([p.beta])
+    if cfg.head == "gap":
+        rows = [(x,) for x in p.v]
+    else:
+        rows = [[p.V[c][i - lo][j - lo] for i, j in output_pixels(cfg)] for c in range(C)]
+    width = len(rows[0]) if rows else 0
+    hn, Dh = common_denominator(x for row in rows for x in row)
+    k = len(offsets)
+    return IntegerNetwork(tuple(wn[c * k:(c + 1) * k] for c in range(C)), Dw, bn, Db, beta, Dbeta,
+                          tuple(hn[c * width:(c + 1) * width] for c in range(C)), Dh)
+
+
+def integer_groups_2d(cfg: Config, q: IntegerNetwork, rho: int) -> tuple[dict[tuple[int, int], int], int]:
+    """:func:`_groups` in integers for ``q = integer_network_2d(cfg, p)``: ``({(c, n_W):
+    n_weight}, D)`` with pattern sum ``W = n_W / q.Dw`` and weight ``n_weight / D`` (``D = q.Dh
+    n_outputs`` for GAP, ``q.Dh`` for FC); pixels with equal pattern sums merged."""
+    masks = pattern_masks(cfg, rho)
+    pixels_of = Counter(masks)
+    bits = range(len(window_offsets(cfg)))
+    out: dict[tuple[int, int], int] = {}
+    for c in range(q.channels):
+        taps, head = q.w[c], q.head[c]
+        sums = {m: sum(taps[t] for t in bits if m >> t & 1) for m in pixels_of}
+        if cfg.head == "gap":
+            for m, n in pixels_of.items():
+                key = (c, sums[m])
+                out[key] = out.get(key, 0) + head[0] * n
+            continue
+        for pixel, m in enumerate(masks):
+            key = (c, sums[m])
+            out[key] = out.get(key, 0) + head[pixel]
+    return out, q.Dh * (cfg.n_outputs if cfg.head == "gap" else 1)
+
+
 def prove_2d(cfg: Config, p: Params2D, target: dict | Callable | None = None) -> IntervalProof:
     """Prove (or refute) ``y(rho, a) = target(rho)`` for all ``rho in R``, ``a in [a_min, a_max]``.
+
+    ``y`` is continuous and piecewise linear in ``a``; its kinks are the ``a`` inside the open
+    interval where some ``a W_c[J] + b_c`` equals a breakpoint ``z*`` of sigma, i.e.
+    ``a = (z* - b_c) / W_c[J]``. Evaluating exactly at both endpoints and every kink therefore
+    decides the claim on the whole interval, and gives the exact maximum error. ``target``
+    defaults to ``rho`` (the radius).
+
+    In integers (:func:`integer_network_2d`, :func:`integer_groups_2d`,
+    :func:`theory.kinks.kink_sweep`): with ``y = n / d`` and ``target = g_n / g_d`` the error
+    is ``|n g_d - g_n d| / (d g_d)``, compared by cross-multiplication.
+    """
+    q = integer_network_2d(cfg, p)
+    sigma, goal = _sigma(cfg), _target(target)
+    lo, hi = cfg.a_min, cfg.a_max
+    top, worst, points, per = None, (cfg.radii[0], lo), 0, []  # top: the largest error (e, d), e / d
+    for rho in cfg.radii:
+        groups, Dg = integer_groups_2d(cfg, q, rho)
+        values = kink_sweep(p.beta, q.b, q.Db, groups, q.Dw, Dg, sigma, lo, hi)
+        g = goal(rho)
+        radius = (0, 1)
+        for a, n, d in values:
+            e, d = abs(n * g.denominator - g.numerator * d), d * g.denominator
+            if e * radius[1] > radius[0] * d:
+                radius = (e, d)
+            if top is None or e * top[1] > top[0] * d:
+                top, worst = (e, d), (rho, a)
+        points += len(values)
+        per.append((rho, Fraction(*radius)))
+    return IntervalProof(top[0] == 0, Fraction(*top), worst, points, tuple(per))
+
+
+def prove_2d_fraction(cfg: Config, p: Params2D, target: dict | Callable | None = None) -> IntervalProof:
+    """:func:`prove_2d` in ``Fraction`` arithmetic (:func:`_groups`,
+    :func:`theory.kinks.output_at_kinks_fraction`, ``|y - target|`` as Fractions): the reference
+    the tests and ``benchmarks/exact_analysis.py`` compare :func:`prove_2d` with.
+
+    Prove (or refute) ``y(rho, a) = target(rho)`` for all ``rho in R``, ``a in [a_min, a_max]``.
 
     ``y`` is continuous and piecewise linear in ``a``; its kinks are the ``a`` inside the open
     interval where some ``a W_c[J] + b_c`` equals a breakpoint ``z*`` of sigma, i.e.
@@ -189,7 +278,7 @@ def prove_2d(cfg: Config, p: Params2D, target: dict | Callable | None = None) ->
     lo, hi = cfg.a_min, cfg.a_max
     max_error, worst, points, per = Fraction(-1), (cfg.radii[0], lo), 0, []
     for rho in cfg.radii:
-        values = output_at_kinks(p.beta, p.b, _groups(cfg, p, rho), sigma, lo, hi)
+        values = output_at_kinks_fraction(p.beta, p.b, _groups(cfg, p, rho), sigma, lo, hi)
         radius_error = Fraction(0)
         for a, y in values:
             err = abs(y - goal(rho))

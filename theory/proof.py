@@ -8,7 +8,7 @@ piece ``y(r, a) - r`` is affine, so ``|y(r, a) - r|`` is maximal at an end of th
     sup_{a in A} |y(r, a) - r| = max over a in {a_min, a_max} ∪ {kinks in A} of |y(r, a) - r|.
 
 Evaluating ``y`` in ``Fraction`` arithmetic at those finitely many amplitudes, for every
-radius (``theory.kinks.output_at_kinks``, the sweep shared with the 2D proof), therefore gives the *exact* maximal error over the whole data set
+radius (``theory.kinks.kink_sweep``, the sweep shared with the 2D proof, in integers), therefore gives the *exact* maximal error over the whole data set
 ``R x A``. A claim "zero loss" is *proved* when that maximum is 0 (or ``<= eps`` for "proved
 within eps"), *refuted* otherwise with a counterexample ``(r, a, y)`` attaining it.
 
@@ -27,8 +27,8 @@ import sympy as sp
 
 from radiuscnn.theory.activations import PiecewiseLinear, piecewise_linear
 from radiuscnn.theory.config import Config
-from radiuscnn.theory.kinks import output_at_kinks
-from radiuscnn.theory.network import Params, groups, output
+from radiuscnn.theory.kinks import integer_breakpoints, kink_sweep, kinks_between, output_at_kinks_fraction
+from radiuscnn.theory.network import IntegerNetwork, Params, groups, integer_groups, integer_run_sums, output
 
 STATUSES = ("proved", "refuted", "inconclusive")
 
@@ -124,7 +124,9 @@ def _resolve(cfg: Config, activation) -> PiecewiseLinear | None:
     return None
 
 
-def _prove(cfg, params, activation, eps, outputs_of) -> Verdict:
+def _prove(cfg, params, activation, eps, radius_errors) -> Verdict:
+    """The verdict from ``radius_errors(act, exact) -> [(RadiusError, points evaluated)]``, one
+    per radius of ``cfg.radii`` in order (``exact``: ``params`` as Fractions)."""
     eps = Fraction(eps)
     act = _resolve(cfg, activation)
     if act is None:
@@ -137,16 +139,10 @@ def _prove(cfg, params, activation, eps, outputs_of) -> Verdict:
     exact = exact_params(params)
     if exact is None:
         return _inconclusive("parameters are not exact rationals (use Params.from_floats)", eps)
-    worst: list[RadiusError] = []
-    points = 0
-    for r in cfg.radii:
-        best = None
-        for a, y in outputs_of(act, exact, r):
-            err = abs(y - r)
-            points += 1
-            if best is None or err > best.max_error:
-                best = RadiusError(r, err, a, y)
+    worst, points = [], 0
+    for best, count in radius_errors(act, exact):
         worst.append(best)
+        points += count
     top = max(worst, key=lambda e: e.max_error)  # first radius attaining the maximum
     if top.max_error <= eps:
         what = "exact" if eps == 0 else f"within eps = {eps}"
@@ -160,18 +156,58 @@ def _prove(cfg, params, activation, eps, outputs_of) -> Verdict:
     )
 
 
+def _worst(r: int, outputs) -> tuple[RadiusError, int]:
+    """The first point attaining ``max |y - r|`` among ``outputs = [(a, n, d)]`` (``y = n / d``,
+    ``d > 0``), and how many there are: ``|y - r| = |n - r d| / d``, compared by
+    cross-multiplication, so the only Fractions are the winner's."""
+    best, count = None, 0
+    for a, n, d in outputs:
+        e = abs(n - r * d)
+        count += 1
+        if best is None or e * best[2] > best[3] * d:
+            best = (a, n, d, e)
+    a, n, d, e = best
+    return RadiusError(r, Fraction(e, d), a, Fraction(n, d)), count
+
+
 def prove(cfg: Config, params: Params, activation=None, eps=0) -> Verdict:
     """Prove or refute ``|y(r, a) - r| <= eps`` for all ``r in cfg.radii``, ``a in A``.
 
     ``activation``: a :class:`PiecewiseLinear`, an activation name, or ``None`` for
     ``cfg.activation``. Evaluates exactly at ``a_min``, ``a_max`` and every kink inside
-    (:func:`theory.kinks.output_at_kinks` on :func:`theory.network.groups`).
+    (:func:`theory.kinks.kink_sweep` on :func:`theory.network.integer_groups`: the network
+    in integers over one denominator per tensor).
     """
 
-    def outputs(act, p, r):
-        return output_at_kinks(p.beta, p.b, groups(cfg, p, r), act, cfg.a_min, cfg.a_max)
+    def radius_errors(act, p):
+        q = IntegerNetwork.of(cfg, p)
+        sums = integer_run_sums(cfg, q)
+        breaks, Z = integer_breakpoints(act)
+        kinks = {(c, W): kinks_between(breaks, Z, q.b[c], q.Db, W, q.Dw, cfg.a_min, cfg.a_max)
+                 for (c, _), W in sums.items() if W}  # every group's kinks, once for all radii
+        for r in cfg.radii:
+            groups, Dg = integer_groups(cfg, q, r, sums)
+            yield _worst(r, kink_sweep(p.beta, q.b, q.Db, groups, q.Dw, Dg, act, cfg.a_min, cfg.a_max, kinks))
 
-    return _prove(cfg, params, activation, eps, outputs)
+    return _prove(cfg, params, activation, eps, radius_errors)
+
+
+def prove_fraction(cfg: Config, params: Params, activation=None, eps=0) -> Verdict:
+    """:func:`prove` in ``Fraction`` arithmetic (:func:`theory.network.groups`,
+    :func:`theory.kinks.output_at_kinks_fraction`, ``|y - r|`` as Fractions): the reference
+    the tests and ``benchmarks/exact_analysis.py`` compare :func:`prove` with."""
+
+    def radius_errors(act, p):
+        for r in cfg.radii:
+            best, count = None, 0
+            for a, y in output_at_kinks_fraction(p.beta, p.b, groups(cfg, p, r), act, cfg.a_min, cfg.a_max):
+                err = abs(y - r)
+                count += 1
+                if best is None or err > best.max_error:
+                    best = RadiusError(r, err, a, y)
+            yield best, count
+
+    return _prove(cfg, params, activation, eps, radius_errors)
 
 
 def prove_fixed(cfg: Config, params: Params, amplitude, activation=None, eps=0) -> Verdict:
@@ -179,4 +215,9 @@ def prove_fixed(cfg: Config, params: Params, amplitude, activation=None, eps=0) 
     a = _exact(amplitude) if not isinstance(amplitude, str) else Fraction(amplitude)
     if a is None:
         return _inconclusive("the amplitude is not an exact rational", eps)
-    return _prove(cfg, params, activation, eps, lambda act, p, r: [(a, output(cfg, p, r, a, act))])
+    def radius_errors(act, p):
+        for r in cfg.radii:
+            y = output(cfg, p, r, a, act)
+            yield _worst(r, [(a, y.numerator, y.denominator)])
+
+    return _prove(cfg, params, activation, eps, radius_errors)

@@ -19,3 +19,12 @@ def common_denominator(values) -> tuple[tuple[int, ...], int]:
     D = math.lcm(*dens) if dens else 1
     scale = {d: D // d for d in dens}
     return tuple(v.numerator * scale[v.denominator] for v in values), D
+
+
+def mean_square(numerators, D: int = 1) -> Fraction:
+    """``(1/N) sum_i (n[i] / D)^2 = sum_i n[i]^2 / (N D^2)`` exactly, for integer numerators over
+    one denominator ``D > 0`` (e.g. from :func:`common_denominator`): one ``Fraction`` instead of
+    ``2N`` operations on them."""
+    if not numerators:
+        raise ValueError("the mean square of no values")
+    return Fraction(sum(x * x for x in numerators), len(numerators) * D * D)

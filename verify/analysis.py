@@ -58,6 +58,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Callable
 
 import numpy as np
 import torch
@@ -67,7 +68,8 @@ from radiuscnn.verify.families import ALIVE, counter_kind, is_alive_channel, is_
 from radiuscnn.verify.families import solved_counter_family, unsolved_family
 from radiuscnn.theory.config import Config
 from radiuscnn.theory.network import Params
-from radiuscnn.theory.proof import Verdict, prove
+from radiuscnn.theory.proof import Verdict, prove, prove_fraction
+from radiuscnn.theory.rational import mean_square
 
 
 FAMILIES = (
@@ -111,11 +113,28 @@ class Tolerances:
         }
 
 from radiuscnn.verify.analysis_equations import (  # noqa: F401 - re-exported: the analysis API
-    Equation, equations, errors_from_equations, parameter_symbols, symbolic_equation)
+    Equation, equations, equations_fraction, error_numerators, errors_from_equations,
+    parameter_symbols, symbolic_equation)
 from radiuscnn.verify.analysis_roles import (  # noqa: F401
     ROLES, WeightRole, _used_terms, jacobian_roles, output_jacobian, roles, roles_summary)
 from radiuscnn.verify.analysis_terms import (  # noqa: F401
-    TermState, parameter_names, parameter_values, piece_state, regime, replace_parameters)
+    TermState, parameter_names, parameter_values, piece_state, regime, regime_fraction, replace_parameters)
+
+
+@dataclass(frozen=True)
+class ExactEngine:
+    """The exact computations of an analysis: ``regime(cfg, p, act)``, ``equations(cfg, p,
+    act)`` and ``prove(cfg, p, activation, eps)``. :data:`INTEGER` (the default) does them in
+    integers over common denominators; :data:`FRACTION` is the ``Fraction`` reference with the
+    same results, for the tests and ``benchmarks/exact_analysis.py``."""
+
+    regime: Callable
+    equations: Callable
+    prove: Callable
+
+
+INTEGER = ExactEngine(regime, equations, prove)
+FRACTION = ExactEngine(regime_fraction, equations_fraction, prove_fraction)
 
 # --------------------------------------------------------------------------------------------
 # 4. Families
@@ -304,23 +323,26 @@ def analyse_network(
     index: int = 0,
     float_outputs=None,
     float_roles: tuple[WeightRole, ...] | None = None,
+    engine: ExactEngine = INTEGER,
 ) -> NetworkAnalysis:
     """Analyse one network with exact parameters ``p`` (1D) on the training grid ``samples``
     (pairs ``(r, a)``, e.g. ``numeric.data.make_dataset(...).samples``).
 
     For piecewise-linear ``sigma`` everything is exact. Otherwise ``float_outputs`` (the
     network's float64 outputs on ``samples``) and ``float_roles`` (:func:`jacobian_roles`)
-    must be given.
+    must be given. ``engine``: :data:`INTEGER` or the reference :data:`FRACTION` (the same
+    analysis).
     """
     if cfg.dim != 1:
         raise ValueError("the analysis is for 1D networks")
     act = piecewise_linear(cfg.activation, cfg.alpha)
     if act is not None:
-        terms = regime(cfg, p, act)
-        eqs = equations(cfg, p, act)
-        errors = errors_from_equations(cfg, eqs, samples)
-        y = [e + r for e, (r, _) in zip(errors, samples)]
-        loss = float(sum(e * e for e in errors) / len(samples))
+        terms = engine.regime(cfg, p, act)
+        eqs = engine.equations(cfg, p, act)
+        errors, D = error_numerators(cfg, eqs, samples)  # y - r = errors[i] / D
+        loss = float(mean_square(errors, D))
+        # the plateau fit reads y = r + errors[i] / D as floats (the correctly rounded quotient)
+        y = None if loss <= tol.loss else [(e + r * D) / D for e, (r, _) in zip(errors, samples)]
         max_residual = float(max(e.bound for e in eqs))
         rs = roles(cfg, p, terms, eqs, tol.coefficient)
         kinds = channel_kinds(cfg, p, act, terms)
@@ -345,23 +367,28 @@ def analyse_network(
         family=family_of(solved, kinds, fit, tol.plateau),
         plateau=fit,
         roles=rs,
-        verdict=prove(cfg, p, act if act is not None else cfg.activation, eps=tol.eps),
+        verdict=engine.prove(cfg, p, act if act is not None else cfg.activation, eps=tol.eps),
         tolerances=tol,
     )
 
 
 def analyse_ensemble(
-    cfg: Config, params: dict, n_amplitudes: int, tol: Tolerances = Tolerances(), members=None
+    cfg: Config, params: dict, n_amplitudes: int, tol: Tolerances = Tolerances(), members=None,
+    engine: ExactEngine = INTEGER,
 ) -> tuple[NetworkAnalysis, ...]:
     """:func:`analyse_network` for every member (or the given ``members``) of a trained
-    ensemble ``params`` (``numeric.model`` layout) on the grid of ``n_amplitudes`` amplitudes."""
+    ensemble ``params`` (``numeric.model`` layout) on the grid of ``n_amplitudes`` amplitudes
+    (``engine``: as for :func:`analyse_network`)."""
     from radiuscnn.numeric.data import make_dataset
     from radiuscnn.numeric.model import forward, to_exact
+    from radiuscnn.theory.landscape import amplitude_grid, grid_samples
 
-    data = make_dataset(cfg, n_amplitudes, torch.float64)
     E = params["w"].shape[0]
     members = range(E) if members is None else members
     pl = piecewise_linear(cfg.activation, cfg.alpha) is not None
+    # the grid's samples; the signals only for the float outputs of a sigma without pieces
+    data = None if pl else make_dataset(cfg, n_amplitudes, torch.float64)
+    samples = grid_samples(cfg, amplitude_grid(cfg, n_amplitudes)) if pl else data.samples
     out = []
     for e in members:
         if not all(bool(torch.isfinite(t[e]).all()) for t in params.values()):
@@ -369,13 +396,13 @@ def analyse_ensemble(
             continue
         p = to_exact(cfg, params, e)
         if pl:
-            out.append(analyse_network(cfg, p, data.samples, tol, e))
+            out.append(analyse_network(cfg, p, samples, tol, e, engine=engine))
             continue
         with torch.no_grad():
             member = {k: t[e : e + 1].to(torch.float64) for k, t in params.items()}
             y = forward(cfg, member, data.x).output[0].tolist()
         rs = jacobian_roles(cfg, params, e, data.x, tol.coefficient)
-        out.append(analyse_network(cfg, p, data.samples, tol, e, y, rs))
+        out.append(analyse_network(cfg, p, data.samples, tol, e, y, rs, engine))
     return tuple(out)
 
 

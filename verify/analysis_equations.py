@@ -5,16 +5,20 @@ builder :func:`theory.section5.slope_value`."""
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_left
 from dataclasses import dataclass
 from fractions import Fraction
 
 from radiuscnn.theory.activations import PiecewiseLinear
 from radiuscnn.theory.config import Config
-from radiuscnn.theory.network import Params
+from radiuscnn.theory.kinks import integer_breakpoints, integer_pieces, kinks_between, piece_at
+from radiuscnn.theory.network import IntegerNetwork, Params, head_terms
+from radiuscnn.theory.rational import common_denominator
 from radiuscnn.theory.regimes import kink_amplitudes
 from radiuscnn.theory.runs import run_sum, runs_in_data
 from radiuscnn.theory.section5 import slope_value
-from radiuscnn.verify.analysis_terms import _uses, parameter_names
+from radiuscnn.verify.analysis_terms import _head_name, _uses, parameter_names
 
 
 # --------------------------------------------------------------------------------------------
@@ -60,9 +64,10 @@ class Equation:
         }
 
 
-def _add(acc: dict, name: str, value: Fraction) -> None:
+def _add(acc: dict, name: str, value) -> None:
+    """``acc[name] += value`` for a non-zero ``value`` (a Fraction or an integer numerator)."""
     if value:
-        acc[name] = acc.get(name, Fraction(0)) + value
+        acc[name] = acc.get(name, 0) + value
 
 
 def _slope_scale(cfg: Config) -> Fraction:
@@ -70,8 +75,9 @@ def _slope_scale(cfg: Config) -> Fraction:
     return Fraction(cfg.out_size) if cfg.head == "gap" else Fraction(1)
 
 
-def equations(cfg: Config, p: Params, act: PiecewiseLinear) -> tuple[Equation, ...]:
-    """The slope and value equations of every radius and sub-interval (module docstring)."""
+def equations_fraction(cfg: Config, p: Params, act: PiecewiseLinear) -> tuple[Equation, ...]:
+    """:func:`equations` in ``Fraction`` arithmetic (through :func:`theory.section5.slope_value`):
+    the reference the tests and ``benchmarks/exact_analysis.py`` compare :func:`equations` with."""
     scale = _slope_scale(cfg)
     W = {(c, run): run_sum(p.w[c], cfg, run) for c in range(p.channels) for run in runs_in_data(cfg)}
     out = []
@@ -115,23 +121,113 @@ def equations(cfg: Config, p: Params, act: PiecewiseLinear) -> tuple[Equation, .
     return tuple(out)
 
 
+def equations(cfg: Config, p: Params, act: PiecewiseLinear) -> tuple[Equation, ...]:
+    """The slope and value equations of every radius and sub-interval (module docstring).
+
+    In integers (:class:`theory.network.IntegerNetwork`): with ``w = n_w / Dw``, ``b = n_b / Db``,
+    ``h = n_h / Dh``, ``beta = n_beta / Dbeta``, pieces ``(s, t) = (n_s, n_t) / S`` and a term's
+    multiplicity ``m = n / M`` (GAP ``n = n_J(r)``, ``M = |I| = scale``; FC ``n = M = 1``), so
+    ``scale m = n``:
+
+        slope              = sum n n_h n_s n_W / SL,       SL = Dh S Dw
+        d slope / d h      = n n_s n_W Dh / SL,            d slope / d w_t = n n_h n_s Dw / SL
+        value              = (n_beta VA / Dbeta - r VA + f sum n n_h (n_s n_b + n_t Db)) / VA
+        d value / d b_c    = f n n_h n_s Db / VA,          d value / d h = f n (n_s n_b + n_t Db) Dh / VA
+
+    with ``VA = lcm(M Dh S Db, Dbeta)``, ``f = VA / (M Dh S Db)``; the sub-intervals' cuts are
+    :func:`theory.kinks.kinks_between` of the used terms and each term's piece is the one holding
+    ``z`` at the midpoint (:func:`theory.kinks.piece_at`). Exactly :func:`equations_fraction`:
+    the same equations, coefficients in the same order, one Fraction per number returned."""
+    scale = cfg.out_size if cfg.head == "gap" else 1
+    q = IntegerNetwork.of(cfg, p)
+    breaks, Z = integer_breakpoints(act)
+    sn, tn, S = integer_pieces(act)
+    M = scale
+    SL = q.Dh * S * q.Dw
+    VA = math.lcm(M * q.Dh * S * q.Db, q.Dbeta)
+    f, beta = VA // (M * q.Dh * S * q.Db), q.beta * (VA // q.Dbeta)
+    W = {(c, run): sum(q.w[c][t + cfg.h_l] for t in run) for c in range(p.channels) for run in runs_in_data(cfg)}
+    taps = {key: [f"w[{key[0]},{t}]" for t in key[1]] for key in W}
+    kinks_of = {(c, run): kinks_between(breaks, Z, q.b[c], q.Db, n_W, q.Dw, cfg.a_min, cfg.a_max) if n_W else []
+                for (c, run), n_W in W.items()}
+    heads = [[_head_name(cfg, c, column) for column in range(len(q.head[c]))] for c in range(p.channels)]
+    out = []
+    for r in cfg.radii:
+        terms = [(c, run, heads[c][column], q.head[c][column], n, taps[c, run], f"b[{c}]")
+                 for c in range(p.channels) for run, column, n in head_terms(cfg, r)]
+        used = dict.fromkeys((c, run) for c, run, *_ in terms)
+        kinks = {k for key in used for k in kinks_of[key]}
+        cuts = (cfg.a_min, *sorted(Fraction(*k) for k in kinks), cfg.a_max)
+        split = len(cuts) > 2
+        for lo, hi in zip(cuts[:-1], cuts[1:]):
+            mid = (lo + hi) / 2
+            mn, md = mid.numerator, mid.denominator
+            scaled = [z * md * q.Dw * q.Db for z in breaks]  # z(mid) = (mn n_W Db + n_b md Dw) / (md Dw Db)
+            piece = {(c, run): piece_at(scaled, (mn * W[c, run] * q.Db + q.b[c] * md * q.Dw) * Z) for c, run in used}
+            slope, value = 0, 0
+            d_slope: dict[str, int] = {}
+            d_value: dict[str, int] = {"beta": VA}
+            for c, run, head, h, n, tap_names, bias in terms:
+                k = piece[c, run]
+                s, t, w = sn[k], tn[k], W[c, run]
+                if s:
+                    slope += n * h * s * w
+                    _add(d_slope, head, n * s * w * q.Dh)
+                    tap = n * h * s * q.Dw
+                    for name in tap_names:
+                        _add(d_slope, name, tap)
+                    _add(d_value, bias, f * n * h * s * q.Db)
+                u = n * (s * q.b[c] + t * q.Db)
+                value += h * u
+                _add(d_value, head, f * u * q.Dh)
+            value = beta - r * VA + f * value
+            where = f", a in [{lo}, {hi}]" if split else ""
+            # output units: the error e(a) = value + a slope/scale is affine on [lo, hi], so
+            # sup |e| = |e(mid)| + |slope| (hi - lo) / (2 scale): the value bound plus the slope bound
+            width = hi - lo
+            slope_bound = Fraction(abs(slope) * width.numerator, SL * width.denominator * 2 * scale)
+            value_bound = Fraction(abs(value * SL * md * scale + mn * slope * VA), VA * SL * md * scale)
+            for kind, res, den, coef, bound in (("slope", slope, SL, d_slope, slope_bound),
+                                                ("value", value, VA, d_value, value_bound)):
+                coefs = tuple((k, Fraction(v, den)) for k, v in coef.items() if v != 0)
+                out.append(Equation(f"{kind}[r={r}{where}]", kind, r, lo, hi, Fraction(res, den), bound, coefs))
+    return tuple(out)
+
+
+def error_numerators(cfg: Config, eqs: tuple[Equation, ...], samples) -> tuple[list[int], int]:
+    """``(n, D)``: the errors ``y(r, a) - r = value + a slope / scale`` on the sub-interval holding
+    ``a`` are ``n[i] / D`` for the samples ``(r, a)`` of ``A`` (exact; ``y`` is continuous, so a
+    kink may use either side: the first sub-interval holding ``a`` is used), for ``eqs`` as
+    :func:`equations` gives them (per radius the slope and value equations of consecutive
+    sub-intervals, in order). With ``L`` the least common multiple of the residuals'
+    denominators and ``a = n_a / Da`` over the samples' common denominator, ``D = L Da scale``
+    and ``n = n_v (L / d_v) Da scale + n_a n_s (L / d_s)``: integers only."""
+    scale = cfg.out_size if cfg.head == "gap" else 1
+    amplitudes, Da = common_denominator(a for _, a in samples)
+    L = math.lcm(*(e.residual.denominator for e in eqs))
+    D = L * Da * scale
+    by_radius: dict[int, list[tuple[Fraction, Fraction, int, int]]] = {}
+    for slope, value in zip(eqs[0::2], eqs[1::2]):
+        s, v = slope.residual, value.residual
+        by_radius.setdefault(slope.radius, []).append(
+            (slope.lo, slope.hi, s.numerator * (L // s.denominator), v.numerator * (L // v.denominator) * Da * scale))
+    ends = {r: [hi for _, hi, _, _ in pieces] for r, pieces in by_radius.items()}
+    out = []
+    for (r, a), n_a in zip(samples, amplitudes):
+        a = a if type(a) is Fraction else Fraction(a)
+        j = bisect_left(ends[r], a)  # the first sub-interval reaching a (they are consecutive)
+        if j == len(ends[r]) or a < by_radius[r][j][0]:
+            raise ValueError(f"amplitude {a} outside [{cfg.a_min}, {cfg.a_max}]")
+        _, _, n_s, n_v = by_radius[r][j]
+        out.append(n_v + n_a * n_s)
+    return out, D
+
+
 def errors_from_equations(cfg: Config, eqs: tuple[Equation, ...], samples) -> list[Fraction]:
     """``y(r, a) - r = value + a slope / scale`` on the sub-interval holding ``a``, for each
-    sample ``(r, a)`` of ``A`` (exact; ``y`` is continuous, so a kink may use either side)."""
-    scale = _slope_scale(cfg)
-    by_radius: dict[int, list[tuple[Fraction, Fraction, Fraction, Fraction]]] = {}
-    for slope, value in zip(eqs[0::2], eqs[1::2]):
-        by_radius.setdefault(slope.radius, []).append((slope.lo, slope.hi, slope.residual, value.residual))
-    out = []
-    for r, a in samples:
-        a = Fraction(a)
-        for lo, hi, s, v in by_radius[r]:
-            if lo <= a <= hi:
-                out.append(v + a * s / scale)
-                break
-        else:
-            raise ValueError(f"amplitude {a} outside [{cfg.a_min}, {cfg.a_max}]")
-    return out
+    sample ``(r, a)`` of ``A`` (:func:`error_numerators`, as Fractions)."""
+    n, D = error_numerators(cfg, eqs, samples)
+    return [Fraction(x, D) for x in n]
 
 
 def parameter_symbols(cfg: Config, p: Params) -> dict:

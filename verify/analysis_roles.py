@@ -4,16 +4,18 @@ numerical Jacobian of the outputs."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Callable
 
 import torch
 
 from radiuscnn.theory.config import Config
-from radiuscnn.theory.network import Params
+from radiuscnn.theory.network import Params, head_terms
 from radiuscnn.theory.runs import Run
 from radiuscnn.verify.analysis_equations import Equation
-from radiuscnn.verify.analysis_terms import TermState, _uses, parameter_values
+from radiuscnn.verify.analysis_terms import TermState, parameter_values
 
 ROLES = ("determined", "inequality", "free")
 
@@ -62,7 +64,31 @@ class WeightRole:
 def _used_terms(cfg: Config, p: Params) -> set[tuple[int, Run]]:
     """Terms ``(c, J)`` whose activation reaches the output: some radius uses them with a
     non-zero head weight."""
-    return {(c, run) for r in cfg.radii for c, run, _, h, m in _uses(cfg, p, r) if h != 0 and m != 0}
+    heads = [(x,) for x in p.v] if cfg.head == "gap" else p.V
+    live = [[h != 0 for h in row] for row in heads]
+    return {(c, run) for r in cfg.radii for run, column, n in head_terms(cfg, r) if n != 0
+            for c in range(p.channels) if live[c][column]}
+
+
+def _above(tol) -> Callable[[Fraction], bool]:
+    """``coef -> |coef| > tol`` for Fractions ``coef``, as Python compares a Fraction with a
+    float (exactly, through the float's rational value), in integers: ``|n| t_d > t_n d``."""
+    if not math.isfinite(tol):
+        return lambda coef: abs(coef) > tol
+    tn, td = Fraction(tol).as_integer_ratio()
+    return lambda coef: abs(coef.numerator) * td > tn * coef.denominator
+
+
+def _largest(found: list[tuple[str, Fraction]]) -> tuple[str, Fraction]:
+    """The first ``(equation, coefficient)`` of the largest ``|coefficient|`` (compared as
+    ``|n_1| d_2 > |n_2| d_1``)."""
+    best = found[0]
+    size, den = abs(best[1].numerator), best[1].denominator
+    for item in found[1:]:
+        n, d = abs(item[1].numerator), item[1].denominator
+        if n * den > size * d:
+            best, size, den = item, n, d
+    return best
 
 
 def roles(
@@ -72,15 +98,16 @@ def roles(
     values = parameter_values(cfg, p)
     used = _used_terms(cfg, p)
     appearances: dict[str, list[tuple[str, Fraction]]] = {}
+    above = _above(coefficient_tol)
     for eq in eqs:
         for name, coef in eq.coefficients:
-            if abs(coef) > coefficient_tol:
+            if above(coef):
                 appearances.setdefault(name, []).append((eq.name, coef))
     out = []
     for name, value in values.items():
         found = appearances.get(name, [])
         count = len(found)
-        best = max(found, key=lambda x: abs(x[1])) if found else None  # first of the largest
+        best = _largest(found) if found else None  # first of the largest
         if best is not None:
             out.append(WeightRole(name, value, "determined", best[0], best[1], count))
             continue

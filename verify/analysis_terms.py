@@ -5,12 +5,14 @@ saturated, alive or crossing a kink) and its margin."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
 from radiuscnn.theory.activations import PiecewiseLinear
 from radiuscnn.theory.config import Config
-from radiuscnn.theory.network import Params
+from radiuscnn.theory.kinks import integer_breakpoints, kinks_between, piece_at
+from radiuscnn.theory.network import IntegerNetwork, Params
 from radiuscnn.theory.regimes import term_regime
 from radiuscnn.theory.runs import Run, run_at, run_counts, run_sum, runs_in_data
 
@@ -124,7 +126,48 @@ class TermState:
 
 
 def regime(cfg: Config, p: Params, act: PiecewiseLinear) -> tuple[TermState, ...]:
-    """The regime of every (channel, run) term with ``J`` a run of the data."""
+    """The regime of every (channel, run) term with ``J`` a run of the data.
+
+    In integers (:class:`theory.network.IntegerNetwork`): over ``Dz = A Dw Db Z`` (``A`` the
+    denominators of ``a_min, a_max``, ``Z`` sigma's breakpoints') both ``z(a_min)``, ``z(a_max)``
+    and the breakpoints are integers, so the pieces (:func:`theory.kinks.piece_at`) and the
+    margins are integer comparisons and differences; the kinks are
+    :func:`theory.kinks.kinks_between`, and the piece of a term without kink the one holding
+    ``z`` at the midpoint amplitude (as :func:`theory.regimes.term_regime`). Exactly
+    :func:`regime_fraction`."""
+    q = IntegerNetwork.of(cfg, p)
+    breaks, Z = integer_breakpoints(act)
+    lo, hi = cfg.a_min, cfg.a_max
+    mid = (lo + hi) / 2
+    A = math.lcm(lo.denominator, hi.denominator, mid.denominator)
+    at = [x.numerator * (A // x.denominator) for x in (lo, hi, mid)]  # a_min, a_max, mid over A
+    scale = A * q.Dw * q.Db  # z(a) = (a_A n_W Db + n_b A Dw) / scale
+    scaled = [z * scale for z in breaks]  # the breakpoints over scale Z
+    ends = list(zip([None, *scaled], [*scaled, None]))  # piece p is [breakpoint p - 1, breakpoint p]
+    out = []
+    for c in range(p.channels):
+        bias = q.b[c] * A * q.Dw
+        for run in runs_in_data(cfg):
+            n_W = sum(q.w[c][t + cfg.h_l] for t in run)
+            z_min, z_max, z_mid = ((x * n_W * q.Db + bias) * Z for x in at)
+            pmin, pmax = piece_at(scaled, z_min), piece_at(scaled, z_max)
+            kinks = () if not n_W else tuple(Fraction(*k) for k in kinks_between(breaks, Z, q.b[c], q.Db, n_W, q.Dw, lo, hi))
+            if kinks:
+                status, piece, margin = "crossing", None, Fraction(0)
+            else:
+                piece = piece_at(scaled, z_mid)
+                e_lo, e_hi = ends[piece]
+                gaps = ([z - e_lo for z in (z_min, z_max)] if e_lo is not None else []) + \
+                       ([e_hi - z for z in (z_min, z_max)] if e_hi is not None else [])
+                status, margin = piece_state(act, piece), (Fraction(min(gaps), scale * Z) if gaps else None)
+            out.append(TermState(c, run, Fraction(n_W, q.Dw), pmin, pmax, piece_state(act, pmin), piece_state(act, pmax),
+                                 status, piece, kinks, margin))
+    return tuple(out)
+
+
+def regime_fraction(cfg: Config, p: Params, act: PiecewiseLinear) -> tuple[TermState, ...]:
+    """:func:`regime` in ``Fraction`` arithmetic (:func:`theory.regimes.term_regime`): the
+    reference the tests and ``benchmarks/exact_analysis.py`` compare :func:`regime` with."""
     out = []
     for c in range(p.channels):
         for run in runs_in_data(cfg):
