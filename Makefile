@@ -35,7 +35,7 @@ report: $(STAMP) tex
 	$(BIN)/radiuscnn report
 
 test: $(STAMP) tex
-	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -n 2 --dist loadgroup tests verify
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -n 2 --dist load tests verify
 
 fast: $(STAMP)
 	$(BIN)/python -m pytest -q tests verify -m fast

@@ -63,7 +63,9 @@ def base(name: str) -> Config:
 
 def same_worker(name: str):
     """With ``pytest -n`` and ``--dist loadgroup``: every test of sweep ``name`` runs in one
-    worker, so each sweep (seconds of exact searches) is derived once, not once per worker."""
+    worker, so each sweep (seconds of exact searches) is derived once, not once per worker.
+    ``make test`` uses ``--dist load`` (the mark is then ignored): the sweeps' rows are cached
+    across runs, and sharing out single tests measured faster cold and warm."""
     return pytest.mark.xdist_group(f"sweep-{name}")
 
 
