@@ -79,18 +79,6 @@ def _above(tol) -> Callable[[Fraction], bool]:
     return lambda coef: abs(coef.numerator) * td > tn * coef.denominator
 
 
-def _largest(found: list[tuple[str, Fraction]]) -> tuple[str, Fraction]:
-    """The first ``(equation, coefficient)`` of the largest ``|coefficient|`` (compared as
-    ``|n_1| d_2 > |n_2| d_1``)."""
-    best = found[0]
-    size, den = abs(best[1].numerator), best[1].denominator
-    for item in found[1:]:
-        n, d = abs(item[1].numerator), item[1].denominator
-        if n * den > size * d:
-            best, size, den = item, n, d
-    return best
-
-
 def roles(
     cfg: Config, p: Params, terms: tuple[TermState, ...], eqs: tuple[Equation, ...], coefficient_tol: float
 ) -> tuple[WeightRole, ...]:
@@ -107,7 +95,7 @@ def roles(
     for name, value in values.items():
         found = appearances.get(name, [])
         count = len(found)
-        best = _largest(found) if found else None  # first of the largest
+        best = max(found, key=lambda item: abs(item[1])) if found else None  # first of the largest
         if best is not None:
             out.append(WeightRole(name, value, "determined", best[0], best[1], count))
             continue
