@@ -136,15 +136,37 @@ NUMPY_SIGMA = {
 }
 
 
-def numpy_gap_output(cfg: Config, params, name: str, r: int, amplitudes: np.ndarray) -> np.ndarray:
-    """``y(r, a)`` of a GAP network on brute-force windows, float64, one value per amplitude."""
+def numpy_gap_output(cfg: Config, params: dict, name: str, r: int, amplitudes: np.ndarray) -> np.ndarray:
+    """``y(r, a)`` of a GAP network on brute-force windows, float64, one value per amplitude;
+    ``params`` the float dict of :func:`gap_construction`."""
     windows = bf.windows(cfg, r).astype(np.float64)  # (|I|, k), columns t = -h_l..h_r
-    w = np.array([[float(x) for x in row] for row in params.w])  # (C, k)
-    b = np.array([float(x) for x in params.b])
-    v = np.array([float(x) for x in params.v])
+    w = np.array([[float(x) for x in row] for row in params["w"]])  # (C, k)
+    b = np.array([float(x) for x in params["b"]])
+    v = np.array([float(x) for x in params["v"]])
     z = amplitudes[:, None, None] * (windows @ w.T)[None] + b[None, None]  # (A, |I|, C)
     features = NUMPY_SIGMA[name](z, float(cfg.alpha)).mean(axis=1)  # (A, C)
-    return float(params.beta) + features @ v
+    return float(params["beta"]) + features @ v
+
+
+def gap_construction(cfg: Config, name: str) -> dict:
+    """``theory.width.width_detail(cfg, name)``'s construction as plain data: ``channels`` and
+    the parameters ``w, b, v, beta`` as floats (what :func:`numpy_gap_output` reads), and
+    ``one_channel_excluded`` (the bulk-pair argument or a certified complete C = 1 search).
+    Derived once per source, like the sweep rows (:func:`verify.atlas.cached_json`): the
+    forward pass that checks it runs on every call."""
+    from radiuscnn.theory.width import width_detail
+    from radiuscnn.verify.atlas import cached_json
+
+    def derive() -> dict:
+        detail = width_detail(cfg, name)
+        p = detail.params
+        searches = detail.searches or ()
+        return {"channels": p.channels, "w": [[float(x) for x in row] for row in p.w],
+                "b": [float(x) for x in p.b], "v": [float(x) for x in p.v], "beta": float(p.beta),
+                "one_channel_excluded": bool(detail.lower_bound.one_channel_impossible
+                                             or (searches and searches[0].excludes))}
+
+    return cached_json("construction", {"config": cfg.to_json(), "activation": name}, derive)
 
 
 # --------------------------------------------------------------------------------------------
@@ -227,8 +249,6 @@ def test_A4_min_channels_equal_theory_width(name):
 @pytest.mark.fast
 @pytest.mark.parametrize("name, k, padding", cases())
 def test_A4_constructions_pass_an_independent_forward_pass(name, k, padding):
-    from radiuscnn.theory.width import width_detail
-
     row = sweep_rows(name)[(k, padding)]
     cfg = config_or_none(name, k, padding)
     if cfg is None:
@@ -238,15 +258,15 @@ def test_A4_constructions_pass_an_independent_forward_pass(name, k, padding):
     for act in PL:
         if widths[act] is None:
             continue
-        detail = width_detail(cfg, act)
-        assert detail.params.channels == widths[act]
+        construction = gap_construction(cfg, act)
+        assert construction["channels"] == widths[act]
         c = cfg.with_(channels=widths[act], activation=act, head="gap")
         for r in cfg.radii:
-            y = numpy_gap_output(c, detail.params, act, r, amplitudes)
+            y = numpy_gap_output(c, construction, act, r, amplitudes)
             assert np.max(np.abs(y - r)) < 1e-8, (act, r)
         if dict(row.min_channels_status)[act] == "exact" and widths[act] == 2:
             # one channel excluded: bulk-pair argument or a certified complete regime search
-            assert detail.lower_bound.one_channel_impossible or detail.searches[0].excludes
+            assert construction["one_channel_excluded"]
 
 
 # --------------------------------------------------------------------------------------------
