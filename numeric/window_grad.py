@@ -55,7 +55,11 @@ autograd node calls, so sigma' at the kinks is PyTorch's choice)."""
 
 
 def _over_channels(g: torch.Tensor, C: int) -> torch.Tensor:
-    """``g`` (n, E) repeated over a new last axis of C channels, contiguous (n, E, C)."""
+    """``g`` (n, E) repeated over a new last axis of C channels, contiguous (n, E, C); a copy,
+    so bit for bit. For C = 2 as the real and imaginary parts of one complex tensor, which
+    PyTorch writes about 5x faster than an expanded copy onto an axis of length 2."""
+    if C == 2:
+        return torch.view_as_real(torch.complex(g, g))
     return g.unsqueeze(-1).expand(*g.shape, C).contiguous()
 
 

@@ -81,3 +81,18 @@ def test_channel_sum_is_sum_over_channels(C, dtype):
     keep = ~expected.isnan()
     assert torch.equal(got[keep], expected[keep])
     assert torch.equal(got[keep].signbit(), expected[keep].signbit())  # -0 where sum gives -0
+
+
+@pytest.mark.parametrize("C", [1, 2, 3])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_over_channels_is_the_expanded_copy_bit_for_bit(C, dtype):
+    """``window_grad._over_channels`` (C = 2: through a complex tensor) writes exactly the bits
+    of ``g.unsqueeze(-1).expand(..., C)``, signed zeros, infinities and NaN payloads included."""
+    special = torch.tensor([0.0, -0.0, 1.0, float("inf"), -float("inf"), float("nan"),
+                            torch.finfo(dtype).tiny / 3, -1e30], dtype=dtype)
+    g = torch.cat([special, torch.randn(40, dtype=dtype)]).reshape(6, 8)
+    got = window_grad._over_channels(g, C)
+    expected = g.unsqueeze(-1).expand(6, 8, C)
+    assert got.shape == (6, 8, C) and got.is_contiguous() and got.dtype == dtype
+    bits = torch.int32 if dtype == torch.float32 else torch.int64
+    assert torch.equal(got.view(bits), expected.contiguous().view(bits))
