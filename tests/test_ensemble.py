@@ -7,7 +7,7 @@ import torch
 
 from radiuscnn.numeric import windows
 from radiuscnn.numeric.data import make_dataset
-from radiuscnn.numeric.ensemble import TrainConfig, history_steps, succeeded, train, train_solo
+from radiuscnn.numeric.ensemble import TrainConfig, deterministic, history_steps, succeeded, train, train_solo
 from radiuscnn.numeric.model import forward, init_params, param_shapes
 from radiuscnn.theory.config import Config, ConfigError
 from radiuscnn.theory.runs import run_counts, run_pattern
@@ -171,8 +171,6 @@ def test_autograd_engine_with_the_packed_update_is_torch_optim_bit_for_bit(cfg, 
     """The reference engine (``numeric.window_grad``'s gradient, ``fastgrad.Optimizer`` on one
     packed buffer) against the textbook loop: one leaf per parameter, ``loss.backward()``,
     ``torch.optim.Adam`` / ``SGD``, the same forward. Every weight must be equal bit for bit."""
-    from radiuscnn.numeric.ensemble import deterministic
-
     data = make_dataset(cfg, tcfg.amplitudes, tcfg.torch_dtype)
     params = init_params(cfg, tcfg.seeds, tcfg.seed, tcfg.torch_dtype)
     plan = windows.plan(cfg, data.x)
@@ -208,6 +206,7 @@ def test_training_is_bit_for_bit_deterministic(dtype):
         assert torch.equal(a.params[name], b.params[name])
     assert torch.equal(a.history, b.history) and torch.equal(a.loss, b.loss)
     assert not torch.are_deterministic_algorithms_enabled()  # restored
+    assert torch.utils.deterministic.fill_uninitialized_memory  # restored (PyTorch's default)
 
 
 def test_progress_and_record_hooks():
@@ -244,3 +243,57 @@ def test_zero_steps_evaluates_the_initialisation():
     data = make_dataset(cfg, 11, torch.float64)
     ref = ((forward(cfg, init, data.x).output - data.y) ** 2).mean(1)
     assert torch.allclose(result.loss, ref, atol=1e-12) and math.isfinite(result.seconds)
+
+
+
+FILL_CASES = {
+    "1d-gap": Config(size=15, radii=range(0, 7)),
+    "1d-fc-leaky": Config(size=15, radii=range(0, 7), head="fc", activation="leaky_relu"),
+    "2d-fc": Config(dim=2, size=9, kernel=3, radii=(1, 2, 3), head="fc", channels=1),
+    "2d-gap-tanh": Config(dim=2, size=9, kernel=3, radii=(1, 2, 3), activation="tanh"),
+}
+
+
+def _trained(monkeypatch, fill: bool, cfg: Config, tcfg: TrainConfig, engine: str):
+    """``train``'s weights with ``deterministic``'s NaN fill of new tensors on or off."""
+    import functools
+
+    from radiuscnn.numeric import ensemble
+
+    monkeypatch.setattr(ensemble, "deterministic", functools.partial(deterministic, fill_uninitialized=fill))
+    return train(cfg, tcfg, engine=engine).params
+
+
+@pytest.mark.parametrize("engine", ["fast", "autograd"])
+@pytest.mark.parametrize("case", FILL_CASES)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_no_engine_reads_memory_before_writing_it(monkeypatch, engine, case, dtype):
+    """The engines train with the NaN fill of uninitialised memory off (``deterministic``);
+    with it on, a buffer read before it is written would hold NaN and change the weights. They
+    are the same bit for bit both ways."""
+    tcfg = TrainConfig(seeds=3, steps=30, dtype=dtype, seed=2)
+    with_fill = _trained(monkeypatch, True, FILL_CASES[case], tcfg, engine)
+    without = _trained(monkeypatch, False, FILL_CASES[case], tcfg, engine)
+    for name, tensor in with_fill.items():
+        assert torch.equal(tensor, without[name]), name
+
+
+def test_the_fill_makes_a_read_of_uninitialised_memory_visible(monkeypatch):
+    """What the comparison above relies on: with the fill, an engine that reads a buffer before
+    writing all of it trains NaN weights (here the fast engine's activation leaves its last
+    member's values unwritten), where without it they would be whatever the memory held."""
+    from radiuscnn.numeric import fastgrad
+
+    activation = fastgrad._activation
+
+    def leaky(cfg, z):
+        u, du = activation(cfg, z)
+        partial = torch.empty_like(u)
+        partial[:-1] = u[:-1]  # the last member's activations never written
+        return partial, du
+
+    monkeypatch.setattr(fastgrad, "_activation", leaky)
+    tcfg = TrainConfig(seeds=3, steps=5, seed=2)
+    with_fill = _trained(monkeypatch, True, FILL_CASES["1d-gap"], tcfg, "fast")
+    assert with_fill["w"][-1].isnan().all()  # NaN from the fill, where garbage would be otherwise
+    assert not with_fill["w"][:-1].isnan().any()

@@ -4,9 +4,6 @@ unique default run names, sweep --json when shards remain, negative-looking flag
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
-import pytest
 
 from radiuscnn.cli import join_negative_values, main
 from radiuscnn.commands._paths import check_output_dir, check_output_file
