@@ -122,17 +122,19 @@ def deterministic(fill_uninitialized: bool = False) -> Iterator[None]:
     (``torch.utils.deterministic.fill_uninitialized_memory``), a guard against reading memory
     before writing it. The engines write every buffer they allocate before they read it, so
     the fill only costs time (about 5% of a 2D FC step of the fast engine) and is off unless
-    ``fill_uninitialized``; ``tests/test_ensemble.py`` trains both ways and checks that the
-    weights are the same bit for bit, which they could not be if a read of uninitialised
-    memory (NaN with the fill) happened."""
+    ``fill_uninitialized``; ``tests/test_ensemble.py`` trains both ways (``train`` and the
+    batched ``train_many``) and checks that weights and losses are the same bit for bit,
+    which they could not be if a buffer allocated during training were read before written
+    (NaN with the fill). Buffers made before the context (the packed parameters, the
+    optimizer's state) are filled with ``copy_`` or zeros and are not covered by that test."""
     import torch.utils.deterministic as flags
 
     enabled = torch.are_deterministic_algorithms_enabled()
     warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
     fill = flags.fill_uninitialized_memory
-    torch.use_deterministic_algorithms(True)
-    flags.fill_uninitialized_memory = fill_uninitialized
     try:
+        torch.use_deterministic_algorithms(True)
+        flags.fill_uninitialized_memory = bool(fill_uninitialized)
         yield
     finally:
         flags.fill_uninitialized_memory = fill

@@ -59,6 +59,7 @@ def _over_channels(g: torch.Tensor, C: int) -> torch.Tensor:
     so bit for bit. For C = 2 as the real and imaginary parts of one complex tensor, which
     PyTorch writes about 5x faster than an expanded copy onto an axis of length 2."""
     if C == 2:
+        g = g.contiguous()  # torch.complex keeps its input's layout; the products below need (n, E, C) rows
         return torch.view_as_real(torch.complex(g, g))
     return g.unsqueeze(-1).expand(*g.shape, C).contiguous()
 

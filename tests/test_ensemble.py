@@ -254,14 +254,26 @@ FILL_CASES = {
 }
 
 
-def _trained(monkeypatch, fill: bool, cfg: Config, tcfg: TrainConfig, engine: str):
-    """``train``'s weights with ``deterministic``'s NaN fill of new tensors on or off."""
+def _with_fill(monkeypatch, fill: bool, run):
+    """``run()`` with ``deterministic``'s NaN fill of new tensors on or off."""
     import functools
 
     from radiuscnn.numeric import ensemble
 
     monkeypatch.setattr(ensemble, "deterministic", functools.partial(deterministic, fill_uninitialized=fill))
-    return train(cfg, tcfg, engine=engine).params
+    return run()
+
+
+def _trained(monkeypatch, fill: bool, cfg: Config, tcfg: TrainConfig, engine: str):
+    """``train``'s weights with the fill on or off."""
+    return _with_fill(monkeypatch, fill, lambda: train(cfg, tcfg, engine=engine)).params
+
+
+def _assert_same_runs(a, b):
+    """Weights, loss history and final losses equal bit for bit (NaN nowhere)."""
+    for name, tensor in a.params.items():
+        assert torch.equal(tensor, b.params[name]), name
+    assert torch.equal(a.history, b.history) and torch.equal(a.loss, b.loss)
 
 
 @pytest.mark.parametrize("engine", ["fast", "autograd"])
@@ -269,13 +281,26 @@ def _trained(monkeypatch, fill: bool, cfg: Config, tcfg: TrainConfig, engine: st
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_no_engine_reads_memory_before_writing_it(monkeypatch, engine, case, dtype):
     """The engines train with the NaN fill of uninitialised memory off (``deterministic``);
-    with it on, a buffer read before it is written would hold NaN and change the weights. They
-    are the same bit for bit both ways."""
-    tcfg = TrainConfig(seeds=3, steps=30, dtype=dtype, seed=2)
-    with_fill = _trained(monkeypatch, True, FILL_CASES[case], tcfg, engine)
-    without = _trained(monkeypatch, False, FILL_CASES[case], tcfg, engine)
-    for name, tensor in with_fill.items():
-        assert torch.equal(tensor, without[name]), name
+    with it on, a buffer allocated during training and read before it is written would hold
+    NaN and change the run. Weights and losses are the same bit for bit both ways."""
+    cfg, tcfg = FILL_CASES[case], TrainConfig(seeds=3, steps=30, dtype=dtype, seed=2)
+    runs = [_with_fill(monkeypatch, fill, lambda: train(cfg, tcfg, engine=engine)) for fill in (True, False)]
+    _assert_same_runs(*runs)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_batched_training_reads_no_memory_before_writing_it(monkeypatch, dtype):
+    """The same for ``numeric.batch.train_many`` (the atlas's path): two shapes, three
+    activations each as one ensemble with member segments."""
+    from radiuscnn.numeric.batch import train_many
+
+    base = Config(size=15, radii=range(0, 7))
+    grid = [base.with_(activation=a, channels=C) for C in (1, 2) for a in ("relu", "leaky_relu", "tanh")]
+    tcfg = TrainConfig(seeds=2, steps=30, dtype=dtype, seed=2)
+    with_fill, without = (_with_fill(monkeypatch, fill, lambda: train_many(grid, tcfg, engine="fast"))
+                          for fill in (True, False))
+    for a, b in zip(with_fill, without, strict=True):
+        _assert_same_runs(a, b)
 
 
 def test_the_fill_makes_a_read_of_uninitialised_memory_visible(monkeypatch):

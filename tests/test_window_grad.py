@@ -87,12 +87,16 @@ def test_channel_sum_is_sum_over_channels(C, dtype):
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_over_channels_is_the_expanded_copy_bit_for_bit(C, dtype):
     """``window_grad._over_channels`` (C = 2: through a complex tensor) writes exactly the bits
-    of ``g.unsqueeze(-1).expand(..., C)``, signed zeros, infinities and NaN payloads included."""
+    of ``g.unsqueeze(-1).expand(..., C).contiguous()`` in its layout, signed zeros,
+    infinities, subnormals and a NaN payload included, also from a transposed ``g``."""
     special = torch.tensor([0.0, -0.0, 1.0, float("inf"), -float("inf"), float("nan"),
                             torch.finfo(dtype).tiny / 3, -1e30], dtype=dtype)
-    g = torch.cat([special, torch.randn(40, dtype=dtype)]).reshape(6, 8)
-    got = window_grad._over_channels(g, C)
-    expected = g.unsqueeze(-1).expand(6, 8, C)
-    assert got.shape == (6, 8, C) and got.is_contiguous() and got.dtype == dtype
     bits = torch.int32 if dtype == torch.float32 else torch.int64
-    assert torch.equal(got.view(bits), expected.contiguous().view(bits))
+    payload = torch.tensor([0x7FA00001 if dtype == torch.float32 else 0x7FF4000000000001], dtype=bits).view(dtype)
+    values = torch.cat([special, payload, torch.randn(39, dtype=dtype)])
+    for g in (values.reshape(6, 8), values.reshape(8, 6).t()):  # contiguous, and a transposed view
+        got = window_grad._over_channels(g, C)
+        expected = g.unsqueeze(-1).expand(6, 8, C).contiguous()
+        assert got.shape == (6, 8, C) and got.dtype == dtype
+        assert got.stride() == expected.stride()  # contiguous (n, E, C) whatever g's layout
+        assert torch.equal(got.view(bits), expected.view(bits))

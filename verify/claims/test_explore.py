@@ -25,6 +25,8 @@ paddings; and the embedded default (N = 33, k = 1..9, slow).
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 from fractions import Fraction
 from functools import lru_cache
 
@@ -152,8 +154,8 @@ def gap_construction(cfg: Config, name: str) -> dict:
     """``theory.width.width_detail(cfg, name)``'s construction as plain data: ``channels`` and
     the parameters ``w, b, v, beta`` as floats (what :func:`numpy_gap_output` reads), and
     ``one_channel_excluded`` (the bulk-pair argument or a certified complete C = 1 search).
-    Derived once per source, like the sweep rows (:func:`verify.atlas.cached_json`): the
-    forward pass that checks it runs on every call."""
+    Derived once per source (of the engine and of this function), like the sweep rows
+    (:func:`verify.atlas.cached_json`): the forward pass that checks it runs on every call."""
     from radiuscnn.theory.width import width_detail
     from radiuscnn.verify.atlas import cached_json
 
@@ -166,7 +168,9 @@ def gap_construction(cfg: Config, name: str) -> dict:
                 "one_channel_excluded": bool(detail.lower_bound.one_channel_impossible
                                              or (searches and searches[0].excludes))}
 
-    return cached_json("construction", {"config": cfg.to_json(), "activation": name}, derive)
+    # the key holds this function's own source too: verify/claims is not in the source hash
+    code = hashlib.sha256(inspect.getsource(gap_construction).encode()).hexdigest()
+    return cached_json("construction", {"config": cfg.to_json(), "activation": name, "code": code}, derive)
 
 
 # --------------------------------------------------------------------------------------------
