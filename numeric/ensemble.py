@@ -131,10 +131,12 @@ def deterministic(fill_uninitialized: bool = False) -> Iterator[None]:
 
     enabled = torch.are_deterministic_algorithms_enabled()
     warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
-    fill = flags.fill_uninitialized_memory
+    fill, wanted = flags.fill_uninitialized_memory, bool(fill_uninitialized)
+    # outside the try: the first call imports torch._inductor (about 1 s); a Ctrl-C landing in
+    # that import must not reach the restore below, which would re-enter the half-done import
+    torch.use_deterministic_algorithms(True)
+    flags.fill_uninitialized_memory = wanted
     try:
-        torch.use_deterministic_algorithms(True)
-        flags.fill_uninitialized_memory = bool(fill_uninitialized)
         yield
     finally:
         flags.fill_uninitialized_memory = fill

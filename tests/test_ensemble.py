@@ -322,3 +322,23 @@ def test_the_fill_makes_a_read_of_uninitialised_memory_visible(monkeypatch):
     with_fill = _trained(monkeypatch, True, FILL_CASES["1d-gap"], tcfg, "fast")
     assert with_fill["w"][-1].isnan().all()  # NaN from the fill, where garbage would be otherwise
     assert not with_fill["w"][:-1].isnan().any()
+
+
+def test_interrupt_while_enabling_determinism_touches_nothing_else(monkeypatch):
+    """The first ``use_deterministic_algorithms(True)`` imports ``torch._inductor`` (about 1 s);
+    a Ctrl-C landing there must leave ``deterministic`` at once, without the restore calling
+    into the half-imported module again (seen: an ImportError traceback instead of exit 130)."""
+    calls = []
+
+    def enable(mode, warn_only=False):
+        calls.append(mode)
+        if mode:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(torch, "use_deterministic_algorithms", enable)
+    fill = torch.utils.deterministic.fill_uninitialized_memory
+    with pytest.raises(KeyboardInterrupt):
+        with deterministic():
+            pytest.fail("the block must not run")
+    assert calls == [True]  # no restore call after the interrupted one
+    assert torch.utils.deterministic.fill_uninitialized_memory == fill
