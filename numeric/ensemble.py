@@ -114,6 +114,15 @@ def succeeded(loss: torch.Tensor, tolerance: float) -> torch.Tensor:
     return loss <= tolerance
 
 
+def import_deterministic_mode() -> None:
+    """Import what ``torch.use_deterministic_algorithms`` imports on its first call
+    (``torch._inductor.config``, about 1 s on these machines). Commands call this before they
+    announce training, so that a Ctrl-C after the announcement cannot land inside that import,
+    where torch's own ``except`` clauses may swallow it (training then runs on) or leave the
+    module half imported (the restore then fails with an ImportError)."""
+    import torch._inductor.config  # noqa: F401
+
+
 @contextmanager
 def deterministic(fill_uninitialized: bool = False) -> Iterator[None]:
     """Run with ``torch.use_deterministic_algorithms(True)``, restoring the previous settings.
@@ -132,8 +141,8 @@ def deterministic(fill_uninitialized: bool = False) -> Iterator[None]:
     enabled = torch.are_deterministic_algorithms_enabled()
     warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
     fill, wanted = flags.fill_uninitialized_memory, bool(fill_uninitialized)
-    # outside the try: the first call imports torch._inductor (about 1 s); a Ctrl-C landing in
-    # that import must not reach the restore below, which would re-enter the half-done import
+    # outside the try: the first call imports torch._inductor (import_deterministic_mode); a
+    # Ctrl-C landing in that import must not reach the restore below, which would re-enter it
     torch.use_deterministic_algorithms(True)
     flags.fill_uninitialized_memory = wanted
     try:

@@ -62,6 +62,8 @@ TRAIN_FLAGS = [  # trainer flags (train, explore kernel with training, report)
     (["--amplitudes", "-3"], "--amplitudes"),
     (["--amplitude", "1e-50"], "--amplitude"),
     (["--amplitude", "1e39"], "--amplitude"),
+    (["--amplitude", "1E400"], "--amplitude"),  # beyond float64 itself (found by hypothesis)
+    (["--amplitude", "1E-400:1"], "--amplitude"),
     (["--amplitude", "1:1.00000001"], "--amplitude"),
     (["--dim", "2", "--size", "129"], "--seeds"),
     (["--amplitudes", "1"], "an amplitude interval needs --amplitudes >= 2"),  # endpoints included

@@ -14,7 +14,15 @@ from radiuscnn.theory.config import ConfigError
 
 
 def _show(a: Fraction) -> str:
-    return str(a) if len(str(a)) <= 16 else f"{float(a):.9g}"
+    """``a`` as written when short, else to 9 significant digits (exactly, in decimal: ``a``
+    may lie far outside the float range, e.g. ``--amplitude 1E400``)."""
+    from decimal import Decimal, localcontext
+
+    if len(str(a)) <= 16:
+        return str(a)
+    with localcontext() as ctx:
+        ctx.prec = 9
+        return f"{(Decimal(a.numerator) / Decimal(a.denominator)).normalize():.9g}"
 
 
 def check_amplitudes_representable(cfg, dtype: str) -> None:

@@ -85,8 +85,10 @@ def run(args) -> int:
     if not args.tex_only and find_engine() is None:  # before minutes of work, not after
         print(no_engine_message(), file=sys.stderr)
         return EXIT_NO_TEX
+    from radiuscnn.numeric.ensemble import import_deterministic_mode
     from radiuscnn.reports.build import build_report
 
+    import_deterministic_mode()  # before the first progress line (numeric.ensemble)
     err = progress_console()
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                TimeElapsedColumn())

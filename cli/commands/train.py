@@ -52,8 +52,9 @@ def train_with_progress(cfg, tcfg, quiet: bool = False, **kwargs):
     from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 
     from radiuscnn.commands._runtime import progress_bar
-    from radiuscnn.numeric.ensemble import train
+    from radiuscnn.numeric.ensemble import import_deterministic_mode, train
 
+    import_deterministic_mode()  # before the bar says "training": a Ctrl-C then never lands in it
     if quiet:
         return train(cfg, tcfg, **kwargs)
     columns = (TextColumn("training {task.fields[members]} networks"), BarColumn(),
