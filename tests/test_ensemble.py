@@ -245,7 +245,6 @@ def test_zero_steps_evaluates_the_initialisation():
     assert torch.allclose(result.loss, ref, atol=1e-12) and math.isfinite(result.seconds)
 
 
-
 FILL_CASES = {
     "1d-gap": Config(size=15, radii=range(0, 7)),
     "1d-fc-leaky": Config(size=15, radii=range(0, 7), head="fc", activation="leaky_relu"),
@@ -262,11 +261,6 @@ def _with_fill(monkeypatch, fill: bool, run):
 
     monkeypatch.setattr(ensemble, "deterministic", functools.partial(deterministic, fill_uninitialized=fill))
     return run()
-
-
-def _trained(monkeypatch, fill: bool, cfg: Config, tcfg: TrainConfig, engine: str):
-    """``train``'s weights with the fill on or off."""
-    return _with_fill(monkeypatch, fill, lambda: train(cfg, tcfg, engine=engine)).params
 
 
 def _assert_same_runs(a, b):
@@ -319,7 +313,7 @@ def test_the_fill_makes_a_read_of_uninitialised_memory_visible(monkeypatch):
 
     monkeypatch.setattr(fastgrad, "_activation", leaky)
     tcfg = TrainConfig(seeds=3, steps=5, seed=2)
-    with_fill = _trained(monkeypatch, True, FILL_CASES["1d-gap"], tcfg, "fast")
+    with_fill = _with_fill(monkeypatch, True, lambda: train(FILL_CASES["1d-gap"], tcfg, engine="fast")).params
     assert with_fill["w"][-1].isnan().all()  # NaN from the fill, where garbage would be otherwise
     assert not with_fill["w"][:-1].isnan().any()
 

@@ -142,9 +142,7 @@ def numpy_gap_output(cfg: Config, params: dict, name: str, r: int, amplitudes: n
     """``y(r, a)`` of a GAP network on brute-force windows, float64, one value per amplitude;
     ``params`` the float dict of :func:`gap_construction`."""
     windows = bf.windows(cfg, r).astype(np.float64)  # (|I|, k), columns t = -h_l..h_r
-    w = np.array([[float(x) for x in row] for row in params["w"]])  # (C, k)
-    b = np.array([float(x) for x in params["b"]])
-    v = np.array([float(x) for x in params["v"]])
+    w, b, v = (np.array(params[key], dtype=np.float64) for key in ("w", "b", "v"))  # w: (C, k)
     z = amplitudes[:, None, None] * (windows @ w.T)[None] + b[None, None]  # (A, |I|, C)
     features = NUMPY_SIGMA[name](z, float(cfg.alpha)).mean(axis=1)  # (A, C)
     return float(params["beta"]) + features @ v
